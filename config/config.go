@@ -22,9 +22,6 @@ type Config struct {
 
 	// File is the path the configuration was loaded from ("" for embedded).
 	File string `yaml:"-"`
-	// Holidays holds each calendar's holidays, merged from its holidays
-	// list and holidays_file, as parsed dates "YYYY-MM-DD".
-	Holidays map[string][]string `yaml:"-"`
 }
 
 // Global holds engine-wide settings.
