@@ -307,6 +307,10 @@ func (c *Calendar) Config() Config {
 // Location returns the calendar's time zone.
 func (c *Calendar) Location() *time.Location { return c.loc }
 
+// TradesOn reports whether the calendar's week trades on wd (holidays and
+// half days aside).
+func (c *Calendar) TradesOn(wd time.Weekday) bool { return c.weekdays[wd] }
+
 // Sessions returns the configured sessions (nil = the whole day trades).
 func (c *Calendar) Sessions() []Session { return slices.Clone(c.sessions) }
 

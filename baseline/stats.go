@@ -1,0 +1,128 @@
+package baseline
+
+import "math"
+
+// madToSigma turns a median absolute deviation into a standard deviation
+// for Gaussian data; meanADToSigma does the same for the mean absolute
+// deviation (sqrt(pi/2)).
+const (
+	madToSigma    = 1.4826
+	meanADToSigma = 1.2533
+)
+
+// Scale floor parameters; see the package documentation.
+const (
+	// RelativeScaleFloor is the smallest scale as a fraction of |median|:
+	// a constant bucket at 1000 still tolerates ±1% noise per unit of z.
+	RelativeScaleFloor = 0.01
+	// GlobalScaleFloor is the smallest scale as a fraction of the whole
+	// history's robust scale: a bucket that was always 0 in a series that
+	// moves by thousands is not infinitely sensitive.
+	GlobalScaleFloor = 0.02
+	// MinScale keeps the scale positive for a series that never changed.
+	MinScale = 1e-9
+)
+
+// stat is the robust summary of a sample set.
+type stat struct {
+	median, mad float64
+	n           int
+}
+
+// summarize returns the median and MAD of v. It reorders v (callers pass
+// scratch copies) and uses buf as scratch for the deviations.
+func summarize(v, buf []float64) (stat, []float64) {
+	n := len(v)
+	if n == 0 {
+		return stat{median: math.NaN(), mad: math.NaN()}, buf
+	}
+	med := median(v)
+	buf = buf[:0]
+	for _, x := range v {
+		buf = append(buf, math.Abs(x-med))
+	}
+	return stat{median: med, mad: median(buf), n: n}, buf
+}
+
+// median returns the median of v, reordering v. It selects rather than
+// sorts (expected O(n)): fitting spends most of its time here.
+func median(v []float64) float64 {
+	n := len(v)
+	hi := nth(v, n/2)
+	if n%2 == 1 {
+		return hi
+	}
+	// nth leaves every element before index n/2 no greater than v[n/2].
+	lo := v[0]
+	for _, x := range v[1 : n/2] {
+		lo = max(lo, x)
+	}
+	return (lo + hi) / 2
+}
+
+// nth reorders v so that v[k] is the k-th smallest element, every element
+// before it is no greater and every element after it no smaller, and
+// returns v[k]. Quickselect with a median-of-three pivot and Hoare
+// partitioning, which stays balanced on runs of equal values. v must not
+// contain NaN.
+func nth(v []float64, k int) float64 {
+	lo, hi := 0, len(v)-1
+	for hi-lo > 16 {
+		mid := lo + (hi-lo)/2
+		if v[mid] < v[lo] {
+			v[mid], v[lo] = v[lo], v[mid]
+		}
+		if v[hi] < v[lo] {
+			v[hi], v[lo] = v[lo], v[hi]
+		}
+		if v[hi] < v[mid] {
+			v[hi], v[mid] = v[mid], v[hi]
+		}
+		p := v[mid]
+		i, j := lo, hi
+		for i <= j {
+			for v[i] < p {
+				i++
+			}
+			for v[j] > p {
+				j--
+			}
+			if i <= j {
+				v[i], v[j] = v[j], v[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default: // j < k < i: v[k] equals the pivot
+			return v[k]
+		}
+	}
+	for i := lo + 1; i <= hi; i++ {
+		for j := i; j > lo && v[j] < v[j-1]; j-- {
+			v[j], v[j-1] = v[j-1], v[j]
+		}
+	}
+	return v[k]
+}
+
+// robustScale is 1.4826·MAD, or, when the MAD is zero because more than
+// half of the values are equal, 1.2533·mean|x−median|, which still sees
+// the minority. It is the global scale of the floor rule.
+func robustScale(s stat, v []float64) float64 {
+	if s.mad > 0 {
+		return madToSigma * s.mad
+	}
+	if len(v) == 0 {
+		return 0
+	}
+	var sum float64
+	for _, x := range v {
+		sum += math.Abs(x - s.median)
+	}
+	return meanADToSigma * sum / float64(len(v))
+}
