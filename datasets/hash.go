@@ -47,7 +47,8 @@ func mix(words ...uint64) uint64 {
 // uniform maps a hash to (0, 1), never exactly 0 or 1, so that logarithms
 // of it are finite.
 func uniform(h uint64) float64 {
-	return (float64(h>>11) + 0.5) / (1 << 53)
+	// 52 bits plus a half keep the sum exact in a float64's 53-bit mantissa.
+	return (float64(h>>12) + 0.5) / (1 << 52)
 }
 
 // normal turns two independent uniforms into a standard normal deviate
