@@ -50,14 +50,15 @@ func (p *timeParser) parse(s string) (time.Time, error) {
 	}
 	switch p.format {
 	case TimeFormatUnix, TimeFormatUnixMs:
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil {
+		scale := time.Second
+		if p.format == TimeFormatUnixMs {
+			scale = time.Millisecond
+		}
+		t, ok, err := unixText(s, scale)
+		if !ok {
 			return time.Time{}, fmt.Errorf("invalid %s timestamp %q", p.format, s)
 		}
-		if p.format == TimeFormatUnixMs {
-			f /= 1e3
-		}
-		return unixFloat(f)
+		return t, err
 	case TimeFormatAuto:
 		return p.auto(s)
 	}
@@ -76,8 +77,8 @@ func (p *timeParser) auto(s string) (time.Time, error) {
 			return t, nil
 		}
 	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		return unixGuess(f)
+	if t, ok, err := unixText(s, 0); ok {
+		return t, err
 	}
 	if t, err := time.ParseInLocation(autoLayouts[p.last], s, p.loc); err == nil {
 		return t, nil
@@ -100,20 +101,47 @@ func allDigits(s string) bool {
 	return true
 }
 
+// unixText reads s as a unix time in units of scale, or guesses the unit
+// by magnitude if scale is 0. Integers are converted exactly; ok is false
+// if s is not a number.
+func unixText(s string, scale time.Duration) (t time.Time, ok bool, err error) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if scale == 0 {
+			scale = unixUnit(math.Abs(float64(n)))
+		}
+		per := int64(time.Second / scale)
+		return time.Unix(n/per, n%per*int64(scale)).UTC(), true, nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return time.Time{}, false, nil
+	}
+	if scale == 0 {
+		t, err = unixGuess(f)
+		return t, true, err
+	}
+	t, err = unixFloat(f * scale.Seconds())
+	return t, true, err
+}
+
+// unixUnit guesses the unit of a unix timestamp of magnitude a.
+func unixUnit(a float64) time.Duration {
+	switch {
+	case a >= 1e17:
+		return time.Nanosecond
+	case a >= 1e14:
+		return time.Microsecond
+	case a >= 1e11:
+		return time.Millisecond
+	}
+	return time.Second
+}
+
 // unixGuess reads a number as unix seconds, milliseconds, microseconds or
 // nanoseconds by its magnitude: 1e11 seconds is the year 5138, while 1e11
 // milliseconds is 1973, so the ranges do not overlap for real data.
 func unixGuess(f float64) (time.Time, error) {
-	a := math.Abs(f)
-	switch {
-	case a >= 1e17:
-		f /= 1e9
-	case a >= 1e14:
-		f /= 1e6
-	case a >= 1e11:
-		f /= 1e3
-	}
-	return unixFloat(f)
+	return unixFloat(f * unixUnit(math.Abs(f)).Seconds())
 }
 
 // unixFloat converts unix seconds to a UTC time, rejecting values that do
@@ -122,6 +150,8 @@ func unixFloat(f float64) (time.Time, error) {
 	if math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e12 {
 		return time.Time{}, fmt.Errorf("unix time %v out of range", f)
 	}
+	// Round to microseconds: float64 carries no more precision at
+	// present-day magnitudes, and noise digits would defeat deduplication.
 	sec, frac := math.Modf(f)
-	return time.Unix(int64(sec), int64(math.Round(frac*1e9))).UTC(), nil
+	return time.Unix(int64(sec), int64(math.Round(frac*1e6))*1e3).UTC(), nil
 }
