@@ -1,0 +1,97 @@
+// Package store persists what Seismo finds — events and the per-job cursors
+// that say how far each job has looked — behind a small interface, so that
+// the embedded SQLite database used by default can be swapped for a shared
+// PostgreSQL one.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/seismo-dev/seismo/alert"
+)
+
+// Store persists events and job cursors. Implementations are safe for
+// concurrent use.
+type Store interface {
+	// AppendEvents stores evs and returns how many were new. Events that
+	// duplicate a stored one (same job, kind, fingerprint and time) are
+	// ignored, so re-running a job over the same range is harmless. The ID
+	// of each inserted event is set in evs; the others are left untouched.
+	AppendEvents(ctx context.Context, evs []alert.Event) (inserted int, err error)
+	// Events returns the events matching f, newest first.
+	Events(ctx context.Context, f EventFilter) ([]alert.Event, error)
+	// Cursor returns the time up to which job has processed its input, or
+	// the zero time if it never recorded one.
+	Cursor(ctx context.Context, job string) (time.Time, error)
+	// SetCursor records the time up to which job has processed its input.
+	SetCursor(ctx context.Context, job string, t time.Time) error
+	// Close releases the store's resources.
+	Close() error
+}
+
+// EventFilter selects events. Zero fields do not filter.
+type EventFilter struct {
+	From, To time.Time         // inclusive time range of Event.Time; zero = open
+	Job      string            // only this job's events
+	Kind     alert.Kind        // only events of this kind
+	Matchers []*labels.Matcher // all must match the event's label set
+	Limit    int               // at most this many events; 0 = DefaultLimit, capped at MaxLimit
+}
+
+// Limits on the number of events one Events call returns.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 10000
+)
+
+// limit returns the effective limit of f.
+func (f EventFilter) limit() (int, error) {
+	switch {
+	case f.Limit < 0:
+		return 0, fmt.Errorf("negative limit %d", f.Limit)
+	case f.Limit == 0:
+		return DefaultLimit, nil
+	case f.Limit > MaxLimit:
+		return MaxLimit, nil
+	}
+	return f.Limit, nil
+}
+
+func (f EventFilter) validate() error {
+	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
+		return fmt.Errorf("time range ends (%s) before it starts (%s)", f.To.Format(time.RFC3339), f.From.Format(time.RFC3339))
+	}
+	for i, m := range f.Matchers {
+		if m == nil {
+			return fmt.Errorf("matcher %d is nil", i)
+		}
+	}
+	_, err := f.limit()
+	return err
+}
+
+// ErrUnsupportedDriver is returned by Open for a driver that Seismo does
+// not implement.
+var ErrUnsupportedDriver = errors.New("unsupported store driver")
+
+// Open opens the store of the given driver and brings its schema up to date.
+// driver is "sqlite"; dsn is then a file path or a "file:" URI (the parent
+// folder is created).
+func Open(ctx context.Context, driver, dsn string) (Store, error) {
+	switch driver {
+	case "sqlite", "sqlite3", "":
+		s, err := openSQLite(ctx, dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite store: %w", err)
+		}
+		return s, nil
+	case "postgres", "postgresql", "pgx":
+		return nil, fmt.Errorf("%w: %q is not supported yet (use sqlite)", ErrUnsupportedDriver, driver)
+	}
+	return nil, fmt.Errorf("%w: %q (use sqlite)", ErrUnsupportedDriver, driver)
+}
