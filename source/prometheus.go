@@ -27,6 +27,7 @@ const DefaultMaxResponseBytes = 256 << 20
 type promSource struct {
 	name      string
 	api       v1.API
+	rt        *promRoundTripper
 	transport *http.Transport
 	maxPoints int
 	timeout   time.Duration
@@ -49,6 +50,7 @@ func newPromSource(name string, cfg Config, logger *slog.Logger) (*promSource, e
 	return &promSource{
 		name:      name,
 		api:       v1.NewAPI(client),
+		rt:        rt,
 		transport: base,
 		maxPoints: cfg.MaxPoints,
 		timeout:   cfg.Timeout.Std(),
