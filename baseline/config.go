@@ -27,6 +27,15 @@
 // where the global scale is the robust scale of all the history (1.4826·MAD,
 // or 1.2533·mean absolute deviation from the median when more than half of
 // the values are equal, as for a mostly-zero series).
+//
+// A key's scale is not its own MAD alone: the MAD of a dozen samples is a
+// noisy estimate, and its low draws are false alarms at a 4σ threshold. It
+// is the larger of the key's own scale and the pooled residual scale of the
+// key and its ±3 neighbouring buckets (each residual from its own bucket's
+// median), inflated by sqrt(1 + π/(2n)) for the error of the estimated
+// median. The global cell (last fallback and cold-start model) cannot tell
+// day from night, so its scale also covers the distance from the median to
+// the 1st and 99th percentiles (divided by 2.326, exact for Gaussian data).
 package baseline
 
 import (

@@ -484,3 +484,49 @@ func BenchmarkFitCalendar(b *testing.B) {
 		}
 	}
 }
+
+func TestScaleIsLocal(t *testing.T) {
+	// A flat series whose 09:30 bucket (an opening auction) is far
+	// noisier than the rest: it keeps its own wide scale, and its
+	// neighbours do not inherit it (the pooled residual is a median).
+	start := time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC)
+	rng := rand.New(rand.NewPCG(3, 4))
+	pts := gen(start, 28, 5*time.Minute, func(time.Time) float64 { return 100 }, 0, 2, 14)
+	for i := range pts {
+		if h, m, _ := pts[i].T.Clock(); h == 9 && m >= 30 && m < 45 {
+			pts[i].V = 100 + 50*rng.NormFloat64()
+		}
+	}
+	m := mustFit(t, pts, defaults(Config{Seasonality: "daily"}), nil)
+	day := start.AddDate(0, 0, 30)
+	auction := m.Expect(day.Add(9*time.Hour + 35*time.Minute))
+	before, after := m.Expect(day.Add(9*time.Hour+20*time.Minute)), m.Expect(day.Add(9*time.Hour+50*time.Minute))
+	if auction.Scale < 35 || auction.Scale > 70 {
+		t.Errorf("auction bucket scale %.1f, want ≈ 50", auction.Scale)
+	}
+	for _, e := range []Expectation{before, after} {
+		if e.Scale < 1.5 || e.Scale > 3 {
+			t.Errorf("%s scale %.1f, want ≈ 2", e.Phase, e.Scale)
+		}
+	}
+}
+
+func TestTailScale(t *testing.T) {
+	// 70 values at 0 and 30 at 100: the MAD is 0, the tail scale covers
+	// the hundreds.
+	v := make([]float64, 100)
+	for i := 70; i < 100; i++ {
+		v[i] = 100
+	}
+	if got := tailScale(v, 0); math.Abs(got-100/z99) > 1e-9 {
+		t.Errorf("tailScale = %g, want %g", got, 100/z99)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	g := make([]float64, 100000)
+	for i := range g {
+		g[i] = 10 + 3*rng.NormFloat64()
+	}
+	if got := tailScale(g, 10); math.Abs(got-3) > 0.1 {
+		t.Errorf("tailScale of N(10, 3) = %g, want ≈ 3", got)
+	}
+}

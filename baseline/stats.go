@@ -126,3 +126,20 @@ func robustScale(s stat, v []float64) float64 {
 	}
 	return meanADToSigma * sum / float64(len(v))
 }
+
+// z99 is the 99th percentile of the standard normal distribution.
+const z99 = 2.3263
+
+// tailScale is the larger distance from the median to the 1st or the 99th
+// percentile, divided by z99: the standard deviation for Gaussian data, but
+// wide enough to cover a structured minority — the working-day hump of a
+// series the MAD sees as outliers. It reorders v.
+func tailScale(v []float64, med float64) float64 {
+	n := len(v)
+	if n == 0 {
+		return 0
+	}
+	lo := nth(v, int(0.01*float64(n-1)))
+	hi := nth(v, int(math.Ceil(0.99*float64(n-1))))
+	return max(hi-med, med-lo) / z99
+}
