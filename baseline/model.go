@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/seismo-dev/seismo/baseline/calendar"
+	"github.com/seismo-dev/seismo/config/field"
 	"github.com/seismo-dev/seismo/series"
 )
 
@@ -181,13 +182,18 @@ func FitPhase(pts []series.Point, cfg Config, cal *calendar.Calendar) (*PhaseMod
 		m.seasonality = SeasonalityWeekly
 		m.notes = append(m.notes, "seasonality auto resolved as weekly (periodogram selection not implemented yet)")
 	}
+	requested := m.seasonality
 	if m.seasonality == SeasonalityWeekly && covered < 14*24*time.Hour {
-		m.notes = append(m.notes, fmt.Sprintf("cold start: %s of history is shorter than the two weeks weekly seasonality needs; using daily", roundDur(covered)))
 		m.seasonality = SeasonalityDaily
 	}
 	if m.seasonality == SeasonalityDaily && covered < 48*time.Hour {
-		m.notes = append(m.notes, fmt.Sprintf("cold start: %s of history is shorter than the two days daily seasonality needs; using the global median", roundDur(covered)))
 		m.seasonality = SeasonalityNone
+	}
+	if m.seasonality != requested {
+		need := map[string]string{SeasonalityWeekly: "two weeks", SeasonalityDaily: "two days"}[requested]
+		using := map[string]string{SeasonalityDaily: "daily seasonality", SeasonalityNone: "the global median"}[m.seasonality]
+		m.notes = append(m.notes, fmt.Sprintf("cold start: %s of history is shorter than the %s %s seasonality needs; using %s",
+			field.Duration(roundDur(covered)), need, requested, using))
 	}
 	m.setupClasses()
 
@@ -497,9 +503,10 @@ func (m *PhaseModel) Expect(t time.Time) Expectation {
 // fallback level, and any cold-start degradation.
 func (m *PhaseModel) Describe() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s seasonality", m.seasonality)
-	if m.seasonality != SeasonalityNone {
-		fmt.Fprintf(&b, ", %s buckets in %s", shortDur(m.bucket), m.loc)
+	if m.seasonality == SeasonalityNone {
+		b.WriteString("no seasonality (global median)")
+	} else {
+		fmt.Fprintf(&b, "%s seasonality, %s buckets in %s", m.seasonality, field.Duration(m.bucket), m.loc)
 		if m.cal != nil {
 			b.WriteString(" with trading calendar")
 		}
@@ -509,18 +516,27 @@ func (m *PhaseModel) Describe() string {
 	fmt.Fprintf(&b, "; global median %.6g, scale %.6g", m.global.Value, m.global.Scale)
 	if m.seasonality != SeasonalityNone {
 		var count [numLevels]int
+		byClass := make([][numLevels]int, len(m.classes))
 		total := 0
-		for _, row := range m.cells {
+		for c, row := range m.cells {
 			for _, x := range row {
 				count[x.Level]++
+				byClass[c][x.Level]++
 				total++
 			}
 		}
 		fmt.Fprintf(&b, "; %d buckets: %d own samples", total, count[LevelBucket])
 		for l := LevelNeighbours; l < numLevels; l++ {
-			if count[l] > 0 {
-				fmt.Fprintf(&b, ", %d fell back to %s", count[l], l)
+			if count[l] == 0 {
+				continue
 			}
+			var parts []string
+			for c, n := range byClass {
+				if n[l] > 0 {
+					parts = append(parts, fmt.Sprintf("%s %d", m.classes[c], n[l]))
+				}
+			}
+			fmt.Fprintf(&b, ", %d fell back to %s (%s)", count[l], l, strings.Join(parts, ", "))
 		}
 	}
 	for _, n := range m.notes {
@@ -528,13 +544,6 @@ func (m *PhaseModel) Describe() string {
 		b.WriteString(n)
 	}
 	return b.String()
-}
-
-// shortDur prints 15m rather than 15m0s.
-func shortDur(d time.Duration) string {
-	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
-	return strings.TrimSuffix(s, "0m")
 }
 
 // modelJSON is the persisted form of a PhaseModel. Cells are stored as

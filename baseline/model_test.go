@@ -164,9 +164,9 @@ func TestColdStart(t *testing.T) {
 		note   string
 	}{
 		{"two weeks is weekly", 14, "weekly", "weekly", ""},
-		{"ten days weekly falls to daily", 10, "weekly", "daily", "shorter than the two weeks"},
-		{"one day falls to global", 1, "weekly", "none", "shorter than the two days"},
-		{"one day daily falls to global", 1, "daily", "none", "shorter than the two days"},
+		{"ten days weekly falls to daily", 10, "weekly", "daily", "10d of history is shorter than the two weeks weekly seasonality needs; using daily seasonality"},
+		{"one day falls to global", 1, "weekly", "none", "1d of history is shorter than the two weeks weekly seasonality needs; using the global median"},
+		{"one day daily falls to global", 1, "daily", "none", "1d of history is shorter than the two days daily seasonality needs; using the global median"},
 		{"two days daily", 2, "daily", "daily", ""},
 		{"none stays none", 28, "none", "none", ""},
 		{"auto", 28, "auto", "weekly", "auto resolved as weekly"},
@@ -222,7 +222,7 @@ func TestFallbacks(t *testing.T) {
 	if e := m.Expect(at); e.Source != "global" || e.Samples != len(pts) {
 		t.Errorf("global: %+v, want global with %d", e, len(pts))
 	}
-	if d := m.Describe(); !strings.Contains(d, "168 fell back to global") {
+	if d := m.Describe(); !strings.Contains(d, "168 fell back to global (mon 24, tue 24,") {
 		t.Errorf("Describe = %q", d)
 	}
 }
