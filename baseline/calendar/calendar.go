@@ -316,7 +316,8 @@ func (c *Calendar) Sessions() []Session { return slices.Clone(c.sessions) }
 
 // DayType classifies the civil date of t in the calendar's location.
 func (c *Calendar) DayType(t time.Time) DayType {
-	return c.dayType(dateOf(t.In(c.loc)), t.In(c.loc).Weekday())
+	lt := t.In(c.loc)
+	return c.dayType(dateOf(lt), lt.Weekday())
 }
 
 func (c *Calendar) dayType(d date, wd time.Weekday) DayType {
@@ -386,9 +387,6 @@ func (c *Calendar) NextSessionStart(t time.Time) time.Time {
 		// when asking for the weekday.
 		noon := time.Date(y, m, d+i, 12, 0, 0, 0, c.loc)
 		for _, s := range c.daySessions(c.dayType(dateOf(noon), noon.Weekday())) {
-			if s.Start == 24*time.Hour {
-				continue
-			}
 			h, mm := int(s.Start/time.Hour), int(s.Start%time.Hour/time.Minute)
 			start := time.Date(y, m, d+i, h, mm, 0, 0, c.loc)
 			if start.After(t) {
