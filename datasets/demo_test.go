@@ -331,6 +331,33 @@ func TestShape(t *testing.T) {
 			t.Errorf("%s: %.2f vs %.2f, want a ratio ≥ %g", c.name, hi, lo, c.ratio)
 		}
 	}
+	// Counts are noisy like counts: at least Poisson dispersion (the
+	// variance of minute-to-minute differences is twice the variance),
+	// with trades somewhat overdispersed.
+	for _, c := range []struct {
+		name     string
+		pts      []series.Point
+		min, max float64
+	}{
+		{"trades", sh, 2, 30},
+		{"app openings", app, 0.8, 2},
+	} {
+		var diffs, sum float64
+		n := 0
+		for i := 1; i < len(c.pts); i++ {
+			p, q := c.pts[i-1], c.pts[i]
+			if !tradingDay(q.T) || !clock(q.T.In(cst), "10:00", "11:00") || q.T.Sub(p.T) != time.Minute {
+				continue
+			}
+			diffs += (q.V - p.V) * (q.V - p.V)
+			sum += q.V
+			n++
+		}
+		if index := diffs / 2 / float64(n) / (sum / float64(n)); index < c.min || index > c.max {
+			t.Errorf("%s: dispersion index %.2f, want in [%g, %g]", c.name, index, c.min, c.max)
+		}
+	}
+
 	// Online channels keep a small off-hours level; the holiday looks
 	// like a weekend day.
 	if m := meanWhere(app, func(t time.Time) bool { return !tradingDay(t) }); !(m > 0.5) {

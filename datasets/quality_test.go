@@ -31,7 +31,7 @@ type tally struct {
 // detector finds and how many points it flags outside them.
 func TestDemoQuality(t *testing.T) {
 	if testing.Short() {
-		t.Skip("fits 60 baselines")
+		t.Skip("fits 120 baselines")
 	}
 	total := map[string]*tally{}
 	var names []string
