@@ -22,11 +22,18 @@
 // floor, so a bucket whose history is constant — zero trades at night —
 // does not turn every tiny change into an infinite deviation:
 //
-//	floor = max(RelativeScaleFloor·|median|, GlobalScaleFloor·global scale, MinScale)
+//	floor = max(RelativeScaleFloor·|median|, GlobalScaleFloor·global scale,
+//	            QuantumScaleFloor if every value is an integer, MinScale)
 //
-// where the global scale is the robust scale of all the history (1.4826·MAD,
-// or 1.2533·mean absolute deviation from the median when more than half of
-// the values are equal, as for a mostly-zero series).
+// where the global scale is the robust scale of all the history. Every
+// robust scale here is 1.4826·MAD, or 1.2533·mean absolute deviation from
+// the median when more than half of the values are equal (a mostly-zero
+// series), where the MAD is 0 but the minority still matters. Noise finer
+// than one unit of integer data cannot be measured, so a night bucket that
+// is mostly 0 with the odd 1 keeps a scale of 1. Non-negative integer data
+// is taken for event counts, whose noise is at least Poisson: where such
+// a key varies at all, its scale is also at least sqrt(median) (the MAD of
+// small integers is quantised and underestimates it).
 //
 // A key's scale is not its own MAD alone: the MAD of a dozen samples is a
 // noisy estimate, and its low draws are false alarms at a 4σ threshold. It

@@ -104,6 +104,8 @@ type PhaseModel struct {
 	from, to    time.Time
 	points      int
 	notes       []string // cold-start and other remarks for Describe
+	quantum     float64  // QuantumScaleFloor for integer data, else 0 (fit time only)
+	poisson     bool     // non-negative integer data: Poisson floor sqrt(median) (fit time only)
 
 	classes []string
 	kinds   []classKind
@@ -147,6 +149,8 @@ func FitPhase(pts []series.Point, cfg Config, cal *calendar.Calendar) (*PhaseMod
 	}
 
 	vals := make([]float64, 0, len(pts))
+	integral := true // all values are integers
+	counts := true   // and non-negative: event counts
 	var gaps []time.Duration
 	var prev time.Time
 	for _, p := range pts {
@@ -165,6 +169,8 @@ func FitPhase(pts []series.Point, cfg Config, cal *calendar.Calendar) (*PhaseMod
 		prev = p.T
 		m.points++
 		vals = append(vals, p.V)
+		integral = integral && p.V == math.Trunc(p.V)
+		counts = counts && p.V >= 0
 	}
 	if m.points < m.minSamples {
 		return nil, fmt.Errorf("fit baseline on %d finite points (need %d): %w", m.points, m.minSamples, ErrNotEnoughData)
@@ -201,7 +207,15 @@ func FitPhase(pts []series.Point, cfg Config, cal *calendar.Calendar) (*PhaseMod
 	// for the mean-deviation fallback and group membership below.
 	scratch := slices.Clone(vals)
 	gs, buf := summarize(scratch, nil)
-	globalScale := robustScale(gs, vals)
+	globalScale := gs.scale
+	switch {
+	case integral && counts:
+		m.quantum, m.poisson = QuantumScaleFloor, true
+		m.notes = append(m.notes, "non-negative integer values (counts): scale at least max(1, sqrt(median))")
+	case integral:
+		m.quantum = QuantumScaleFloor
+		m.notes = append(m.notes, fmt.Sprintf("integer values: scale at least %g", m.quantum))
+	}
 	// The global cell is the last resort and the cold-start model: it
 	// cannot tell day from night, so its scale also covers the 1st-99th
 	// percentile range rather than only the MAD of the majority.
@@ -238,7 +252,7 @@ func FitPhase(pts []series.Point, cfg Config, cal *calendar.Calendar) (*PhaseMod
 		return s
 	}
 	mk := func(s stat, l Level) cell {
-		return cell{Value: s.median, Scale: m.floor(s.median, madToSigma*s.mad, globalScale), N: s.n, Level: l}
+		return cell{Value: s.median, Scale: m.floor(s.median, s.scale, globalScale), N: s.n, Level: l}
 	}
 	// Every key's own summary, needed for the pooled residual scale.
 	own := make([]stat, nc*nb)
@@ -380,7 +394,13 @@ const residualWindow = 3
 
 // floor applies the scale floor of the package documentation.
 func (m *PhaseModel) floor(med, scale, globalScale float64) float64 {
-	return max(scale, RelativeScaleFloor*math.Abs(med), GlobalScaleFloor*globalScale, MinScale)
+	f := max(scale, RelativeScaleFloor*math.Abs(med), GlobalScaleFloor*globalScale, m.quantum, MinScale)
+	if m.poisson && scale > 0 {
+		// Only where the counts vary: a count stuck at 100 for weeks is
+		// not Poisson noise, and 110 is news.
+		f = max(f, math.Sqrt(math.Abs(med)))
+	}
+	return f
 }
 
 func roundDur(d time.Duration) time.Duration {

@@ -296,8 +296,10 @@ func TestScaleFloor(t *testing.T) {
 		scale float64
 	}{
 		{"constant 200", gen(start, 28, time.Minute, constant(200), 0, 0, 7), start.AddDate(0, 0, 30), 200, RelativeScaleFloor * 200},
-		{"constant 0", gen(start, 28, time.Minute, constant(0), 0, 0, 7), start.AddDate(0, 0, 30), 0, MinScale},
-		{"constant 0 global", gen(start, 1, time.Minute, constant(0), 0, 0, 7), start.AddDate(0, 0, 30), 0, MinScale},
+		{"constant 0.5", gen(start, 28, time.Minute, constant(0.5), 0, 0, 7), start.AddDate(0, 0, 30), 0.5, RelativeScaleFloor * 0.5},
+		{"constant 0: integers", gen(start, 28, time.Minute, constant(0), 0, 0, 7), start.AddDate(0, 0, 30), 0, QuantumScaleFloor},
+		{"constant 0 global: integers", gen(start, 1, time.Minute, constant(0), 0, 0, 7), start.AddDate(0, 0, 30), 0, QuantumScaleFloor},
+		{"constant tiny", gen(start, 28, time.Minute, constant(1e-12), 0, 0, 7), start.AddDate(0, 0, 30), 1e-12, MinScale},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -326,7 +328,7 @@ func TestScaleFloor(t *testing.T) {
 
 func robustScaleOf(v []float64) float64 {
 	s, _ := summarize(append([]float64(nil), v...), nil)
-	return robustScale(s, v)
+	return s.scale
 }
 
 func TestRobustScale(t *testing.T) {
@@ -529,4 +531,43 @@ func TestTailScale(t *testing.T) {
 	if got := tailScale(g, 10); math.Abs(got-3) > 0.1 {
 		t.Errorf("tailScale of N(10, 3) = %g, want ≈ 3", got)
 	}
+}
+
+func TestCountsKeepUnitScale(t *testing.T) {
+	// A count series that is 0 at night with the odd 1 or 2 (Poisson, mean
+	// 0.1): the night buckets' MAD is 0, but integer data keeps a scale of
+	// at least one unit, so a 1 is not an outlier; a large count still is.
+	start := time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC)
+	rng := rand.New(rand.NewPCG(7, 8))
+	var pts []series.Point
+	for i := range 28 * 24 * 60 {
+		ts := start.Add(time.Duration(i) * time.Minute)
+		mean := 0.1
+		if h := ts.Hour(); h >= 9 && h < 17 {
+			mean = 30
+		}
+		pts = append(pts, series.Point{T: ts, V: poisson(rng, mean)})
+	}
+	m := mustFit(t, pts, defaults(Config{}), nil)
+	night := m.Expect(start.AddDate(0, 0, 28).Add(3 * time.Hour))
+	if night.Value != 0 || night.Scale != QuantumScaleFloor {
+		t.Errorf("night %+v, want 0 with scale 1", night)
+	}
+	day := m.Expect(start.AddDate(0, 0, 28).Add(12 * time.Hour))
+	if math.Abs(day.Value-30) > 2 || day.Scale < math.Sqrt(day.Value) || day.Scale > 8 {
+		t.Errorf("day %+v, want ≈ 30 with scale at least sqrt(30)", day)
+	}
+	if d := m.Describe(); !strings.Contains(d, "integer values") {
+		t.Errorf("Describe = %q", d)
+	}
+}
+
+// poisson draws a Poisson variate by inversion (small means only).
+func poisson(rng *rand.Rand, mean float64) float64 {
+	u, p, k := rng.Float64(), math.Exp(-mean), 0
+	for c := p; u > c; c += p {
+		k++
+		p *= mean / float64(k)
+	}
+	return float64(k)
 }

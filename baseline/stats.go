@@ -19,6 +19,11 @@ const (
 	// history's robust scale: a bucket that was always 0 in a series that
 	// moves by thousands is not infinitely sensitive.
 	GlobalScaleFloor = 0.02
+	// QuantumScaleFloor is the smallest scale of integer-valued data
+	// (counts), in units: the MAD cannot resolve noise finer than the
+	// data's own resolution, and a night bucket of a count series that is
+	// mostly 0 with the odd 1 must not turn every 1 into a 17σ event.
+	QuantumScaleFloor = 1.0
 	// MinScale keeps the scale positive for a series that never changed.
 	MinScale = 1e-9
 )
@@ -26,22 +31,34 @@ const (
 // stat is the robust summary of a sample set.
 type stat struct {
 	median, mad float64
-	n           int
+	// scale is 1.4826·MAD, or, when the MAD is zero because more than
+	// half of the values are equal, 1.2533·mean|x−median|, which still
+	// sees the minority (a mostly-zero bucket with a few ones).
+	scale float64
+	n     int
 }
 
-// summarize returns the median and MAD of v. It reorders v (callers pass
+// summarize returns the robust summary of v. It reorders v (callers pass
 // scratch copies) and uses buf as scratch for the deviations.
 func summarize(v, buf []float64) (stat, []float64) {
 	n := len(v)
 	if n == 0 {
-		return stat{median: math.NaN(), mad: math.NaN()}, buf
+		return stat{median: math.NaN(), mad: math.NaN(), scale: math.NaN()}, buf
 	}
 	med := median(v)
 	buf = buf[:0]
+	var sum float64
 	for _, x := range v {
-		buf = append(buf, math.Abs(x-med))
+		d := math.Abs(x - med)
+		sum += d
+		buf = append(buf, d)
 	}
-	return stat{median: med, mad: median(buf), n: n}, buf
+	s := stat{median: med, mad: median(buf), n: n}
+	s.scale = madToSigma * s.mad
+	if s.mad == 0 {
+		s.scale = meanADToSigma * sum / float64(n)
+	}
+	return s, buf
 }
 
 // median returns the median of v, reordering v. It selects rather than
@@ -108,23 +125,6 @@ func nth(v []float64, k int) float64 {
 		}
 	}
 	return v[k]
-}
-
-// robustScale is 1.4826·MAD, or, when the MAD is zero because more than
-// half of the values are equal, 1.2533·mean|x−median|, which still sees
-// the minority. It is the global scale of the floor rule.
-func robustScale(s stat, v []float64) float64 {
-	if s.mad > 0 {
-		return madToSigma * s.mad
-	}
-	if len(v) == 0 {
-		return 0
-	}
-	var sum float64
-	for _, x := range v {
-		sum += math.Abs(x - s.median)
-	}
-	return meanADToSigma * sum / float64(len(v))
 }
 
 // z99 is the 99th percentile of the standard normal distribution.

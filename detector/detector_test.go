@@ -361,8 +361,11 @@ func TestConstantSeries(t *testing.T) {
 	}{
 		// Scale floor 1% of 100 = 1: 100.5 is z 0.5, 103 z 3, 110 z 10.
 		{"constant 100", 100, []float64{100, 100.5, 103, 110, 90}, []bool{false, false, false, true, true}},
-		// A series that never moved from 0: any change is news.
-		{"constant 0", 0, []float64{0, 1, -1}, []bool{false, true, true}},
+		// A count that never moved from 0: integer data keeps a scale of
+		// one unit, so 1 is z 1 and 5 is z 5.
+		{"constant 0", 0, []float64{0, 1, -1, 5}, []bool{false, false, false, true}},
+		// Non-integer data at 0.25: the 1% floor (0.0025) applies.
+		{"constant 0.25", 0.25, []float64{0.25, 0.26, 0.3}, []bool{false, false, true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -379,11 +382,11 @@ func TestConstantSeries(t *testing.T) {
 			}
 		})
 	}
-	// min_deviation is the knob for a constant-zero series.
+	// min_deviation is the knob for what still counts as news.
 	zero := func(time.Time) float64 { return 0 }
 	m := fit(t, gen(histStart, histEnd, 5*time.Minute, zero, 0, 0, 5), baseline.Config{}, nil)
-	if rs := newDetector(t, Config{MinDeviation: MinDeviation{Absolute: 2}}).Detect(ptsAt(600, 1), m); rs[0].Anomaly {
-		t.Errorf("min_deviation.absolute 2 should suppress a change of 1: %+v", rs[0])
+	if rs := newDetector(t, Config{MinDeviation: MinDeviation{Absolute: 10}}).Detect(ptsAt(600, 5), m); rs[0].Anomaly {
+		t.Errorf("min_deviation.absolute 10 should suppress a change of 5: %+v", rs[0])
 	}
 }
 
