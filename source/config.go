@@ -72,7 +72,8 @@ type Config struct {
 	Timezone   string `yaml:"timezone,omitempty"`    // IANA zone for timestamps without an offset (default UTC)
 
 	// demo
-	Seed int64 `yaml:"seed,omitempty"`
+	Seed     int64  `yaml:"seed,omitempty"`
+	Calendar string `yaml:"calendar,omitempty"` // the calendar whose sessions and holidays shape the data
 
 	// all network sources
 	Timeout field.Duration `yaml:"timeout,omitempty"` // per request (default 30s)
@@ -226,6 +227,7 @@ func (c Config) setFields() []settable {
 	add(c.TimeFormat != "", "time_format", csv)
 	add(c.Timezone != "", "timezone", csv)
 	add(c.Seed != 0, "seed", []string{TypeDemo})
+	add(c.Calendar != "", "calendar", []string{TypeDemo})
 	add(c.Timeout != 0, "timeout", netTypes)
 	add(c.Retries != 0, "retries", netTypes)
 	return out

@@ -1,0 +1,196 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/seismo-dev/seismo/alert"
+	"github.com/seismo-dev/seismo/baseline"
+	"github.com/seismo-dev/seismo/baseline/calendar"
+	"github.com/seismo-dev/seismo/config"
+	"github.com/seismo-dev/seismo/detector"
+	"github.com/seismo-dev/seismo/series"
+	"github.com/seismo-dev/seismo/source"
+)
+
+// Result is what one run of a job did. It is printed by `seismo once`,
+// exposed by the API and logged.
+type Result struct {
+	Job       string        `json:"job"`
+	Kind      string        `json:"kind"`
+	Started   time.Time     `json:"started"`
+	Duration  time.Duration `json:"duration_ns"`
+	From      time.Time     `json:"evaluated_from"` // first instant judged
+	To        time.Time     `json:"evaluated_to"`   // last instant judged
+	Series    int           `json:"series"`
+	Points    int           `json:"points"`    // samples read, before cleaning
+	Evaluated int           `json:"evaluated"` // samples judged by the detector
+	Cleaning  series.Report `json:"cleaning"`
+	Events    []alert.Event `json:"events"`
+	Stored    int           `json:"stored"`            // events newly stored (re-runs store no duplicates)
+	Skipped   string        `json:"skipped,omitempty"` // why the run did nothing, if it did nothing
+	// Models describes the baseline fitted for each series, keyed by label set.
+	Models map[string]string `json:"models,omitempty"`
+	// healthy lists series whose newest judged point was normal: their
+	// alerts, if any, resolve.
+	healthy []labels.Labels
+}
+
+// Summary is a one-line account of the run.
+func (r *Result) Summary() string {
+	if r.Skipped != "" {
+		return fmt.Sprintf("job %s: skipped (%s)", r.Job, r.Skipped)
+	}
+	return fmt.Sprintf("job %s: %d series, %d points read, %d evaluated, %d events (%d new), %d dropped in cleaning, %s",
+		r.Job, r.Series, r.Points, r.Evaluated, len(r.Events), r.Stored, r.Cleaning.Dropped(), r.Duration.Round(time.Millisecond))
+}
+
+// monitor is the job for one configured monitor: query → clean → baseline →
+// detector → events.
+type monitor struct {
+	cfg      config.Monitor
+	src      source.TimeSeries
+	cal      *calendar.Calendar // nil when the monitor has none
+	det      detector.Detector
+	location *time.Location // of its schedule
+}
+
+func (m *monitor) name() string { return m.cfg.Name }
+
+// window returns the instants a run at now judges: from the point after
+// the cursor (or the backfill start on a first run) to now less the delay,
+// aligned to the step. Catch-up after downtime is bounded so that a long
+// outage does not make one run judge weeks of data.
+func (m *monitor) window(now, cursor time.Time) (from, to time.Time) {
+	step := m.cfg.Query.Step.Std()
+	to = now.Add(-m.cfg.Query.Delay.Std()).Truncate(step)
+	maxCatchUp := max(m.cfg.Query.Backfill.Std(), time.Hour)
+	switch {
+	case cursor.IsZero():
+		from = to.Add(-m.cfg.Query.Backfill.Std())
+	default:
+		from = cursor.Add(step)
+	}
+	if lim := to.Add(-maxCatchUp); from.Before(lim) {
+		from = lim
+	}
+	return from, to
+}
+
+// run performs one evaluation at now. cursor is the last instant judged by
+// an earlier run (zero if none).
+func (m *monitor) run(ctx context.Context, now, cursor time.Time) (*Result, error) {
+	res := &Result{Job: m.cfg.Name, Kind: "monitor", Started: now, Models: map[string]string{}}
+	from, to := m.window(now, cursor)
+	res.From, res.To = from, to
+	if to.Before(from) {
+		res.Skipped = "no new points since the last run"
+		return res, nil
+	}
+	q := source.Query{
+		Expr:  m.cfg.Query.Expr,
+		Start: from.Add(-m.cfg.Query.History.Std()),
+		End:   to,
+		Step:  m.cfg.Query.Step.Std(),
+	}
+	got, err := m.src.Query(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("query source %q: %w", m.cfg.Query.Source, err)
+	}
+	res.Series = len(got)
+	for _, s := range got {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := m.judge(s, from, res); err != nil {
+			return nil, fmt.Errorf("series %s: %w", s.Labels, err)
+		}
+	}
+	return res, nil
+}
+
+// judge fits the baseline on the history before from and judges the points
+// from there on.
+func (m *monitor) judge(s series.Series, from time.Time, res *Result) error {
+	pts, rep := series.Clean(s.Points, m.cfg.Query.Step.Std())
+	res.Points += rep.Input
+	res.Cleaning = addReports(res.Cleaning, rep)
+	history, recent := series.Split(pts, from)
+	if len(recent) == 0 {
+		return nil
+	}
+	model, err := baseline.Fit(history, m.cfg.Baseline, m.cal)
+	if err != nil {
+		return fmt.Errorf("fit baseline: %w", err)
+	}
+	res.Models[s.Labels.String()] = model.Describe()
+	results := m.det.Detect(recent, model)
+	res.Evaluated += len(results)
+	ls := m.eventLabels(s.Labels)
+	for _, r := range results {
+		if r.Anomaly {
+			res.Events = append(res.Events, m.event(ls, r))
+		}
+	}
+	if n := len(results); n > 0 && !results[n-1].Anomaly {
+		res.healthy = append(res.healthy, ls)
+	}
+	return nil
+}
+
+// eventLabels is the identity of a series' alerts: its label set with the
+// metric name moved to "metric" (alert label names may not start with
+// "__"), the monitor's labels, and alertname = the monitor's name.
+func (m *monitor) eventLabels(ls labels.Labels) labels.Labels {
+	b := labels.NewBuilder(ls)
+	if name := ls.Get(labels.MetricName); name != "" {
+		b.Del(labels.MetricName)
+		b.Set("metric", name)
+	}
+	for k, v := range m.cfg.Labels {
+		b.Set(k, v)
+	}
+	b.Set("alertname", m.cfg.Name)
+	return b.Labels()
+}
+
+func (m *monitor) event(ls labels.Labels, r detector.Result) alert.Event {
+	ann := make(map[string]string, len(m.cfg.Annotations)+1)
+	for k, v := range m.cfg.Annotations {
+		ann[k] = v
+	}
+	if _, ok := ann["summary"]; !ok {
+		dir := "above"
+		if r.Value < r.Expected {
+			dir = "below"
+		}
+		ann["summary"] = fmt.Sprintf("%s is %s its normal band: %.4g (expected %.4g, band %.4g..%.4g)",
+			m.cfg.Name, dir, r.Value, r.Expected, r.Lower, r.Upper)
+	}
+	return alert.Event{
+		Kind:        alert.KindAnomaly,
+		Job:         m.cfg.Name,
+		Labels:      ls,
+		Annotations: ann,
+		Time:        r.T,
+		Value:       r.Value,
+		Expected:    r.Expected,
+		Lower:       r.Lower,
+		Upper:       r.Upper,
+		Score:       r.Score,
+		Detector:    m.det.Name(),
+	}
+}
+
+func addReports(a, b series.Report) series.Report {
+	return series.Report{
+		Input:      a.Input + b.Input,
+		NaN:        a.NaN + b.NaN,
+		Duplicates: a.Duplicates + b.Duplicates,
+		OutOfOrder: a.OutOfOrder + b.OutOfOrder,
+		Gaps:       a.Gaps + b.Gaps,
+	}
+}
