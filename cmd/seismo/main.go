@@ -18,6 +18,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	_ "time/tzdata" // time zones work on machines without a zoneinfo database
 
 	"github.com/seismo-dev/seismo/config"
 	"github.com/seismo-dev/seismo/datasets"
