@@ -113,6 +113,7 @@ func TestLoadErrors(t *testing.T) {
 			"monitors[1].active_in: active_in sessions needs a calendar",
 			"monitors[2].name: monitor name \"dup\" is already used by monitors[1]",
 			"many_errors.yaml:27:5: monitors[3].name: a monitor needs a name",
+			"many_errors.yaml:30:11: alerting.route.receiver: undefined receiver \"nobody\"",
 		}},
 		{name: "holidays_bad", contains: []string{
 			"holidays_bad.yaml:3:5: calendars.cn-stock.holidays_file: holidays file holidays-bad.txt: line 3: invalid date \"2025-13-01\"",

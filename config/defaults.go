@@ -50,11 +50,7 @@ func (l *loader) applyDefaults(c *Config) {
 	}
 	for _, name := range sortedKeys(c.Sources) {
 		src := c.Sources[name]
-		if src.DSNEnv != "" && !src.DSN.IsZero() {
-			l.errs.Addf(field.Join(sourcePath(name), "dsn_env"), "set dsn or dsn_env, not both")
-		}
-		applyDomainDefaults(&src)
-		moveDSNEnv(&src)
+		applyDomainDefaults(&src) // also turns dsn_env into dsn: {env: NAME}
 		c.Sources[name] = src
 	}
 	applyDomainDefaults(&c.Alerting)
@@ -104,14 +100,6 @@ func (l *loader) applyDefaults(c *Config) {
 				m.Timezone = cal.Timezone
 			}
 		}
-	}
-}
-
-// moveDSNEnv turns the dsn_env shorthand into dsn: {env: NAME}, unless the
-// source package's ApplyDefaults already did.
-func moveDSNEnv(c *source.Config) {
-	if c.DSNEnv != "" && c.DSN.IsZero() {
-		c.DSN = field.FromEnv(c.DSNEnv)
 	}
 }
 
