@@ -82,8 +82,9 @@ func TestLoadErrors(t *testing.T) {
 			"monitors[1].query.step: step must be positive",
 		}},
 		{name: "unknown_source", contains: []string{
-			"unknown_source.yaml:7:13: monitors[0].query.source: unknown source \"victoria\" (defined: pg, vm)",
-			"unknown_source.yaml:10:5: monitors[1].query.source: a query needs a source",
+			"unknown_source.yaml:8:13: monitors[0].query.source: unknown source \"victoria\" (defined: demo, pg, vm)",
+			"unknown_source.yaml:4:22: sources.demo.calendar: unknown calendar \"nyse\" (none are defined)",
+			"unknown_source.yaml:11:5: monitors[1].query.source: a query needs a source",
 		}},
 		{name: "bad_query", contains: []string{
 			"bad_query.yaml:8:7: monitors[0].query.expr:",

@@ -48,6 +48,11 @@ func (l *loader) validate(c *Config) {
 	for _, name := range sortedKeys(c.Sources) {
 		src := c.Sources[name]
 		l.validateDomain(sourcePath(name), &src)
+		if src.Calendar != "" {
+			if _, ok := c.Calendars[src.Calendar]; !ok {
+				l.errs.Addf(field.Join(sourcePath(name), "calendar"), "unknown calendar %q%s", src.Calendar, known(slices.Collect(maps.Keys(c.Calendars))))
+			}
+		}
 	}
 	l.validateDomain("alerting", &c.Alerting)
 
