@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -110,7 +111,7 @@ monitors:
     detector: {type: robust, sensitivity: 0.7}
     labels: {team: payments}
 alerting:
-  route: {receiver: hook, group_by: [alertname], group_wait: 0s, group_interval: 1s}
+  route: {receiver: hook, group_by: [alertname], group_wait: 1ms, group_interval: 1s}
   receivers:
     - name: hook
       webhook_configs: [{url: %q}]
@@ -124,8 +125,12 @@ alerting:
 
 func newTestEngine(t *testing.T, cfg *config.Config) *Engine {
 	t.Helper()
+	var w io.Writer = io.Discard
+	if testing.Verbose() {
+		w = os.Stderr
+	}
 	eng, err := New(context.Background(), cfg, Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger: slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:    func() time.Time { return dataEnd },
 	})
 	if err != nil {
