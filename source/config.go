@@ -46,8 +46,8 @@ const (
 	DefaultTimeColumn = "timestamp"
 )
 
-// Types lists the valid source types, sorted.
-var Types = []string{TypeCSV, TypeDemo, TypeMySQL, TypePostgres, TypePrometheus, TypeSQLite}
+// types lists the valid source types, sorted, for error messages.
+var types = []string{TypeCSV, TypeDemo, TypeMySQL, TypePostgres, TypePrometheus, TypeSQLite}
 
 // Config describes one named source. Which fields apply depends on Type.
 type Config struct {
@@ -128,10 +128,10 @@ func (c Config) Validate() error {
 	var errs field.List
 	switch {
 	case c.Type == "":
-		errs.Addf("type", "required (one of %s)", strings.Join(Types, ", "))
+		errs.Addf("type", "required (one of %s)", strings.Join(types, ", "))
 		return errs.Err()
-	case !slices.Contains(Types, c.Type):
-		errs.Addf("type", "unknown source type %q (valid: %s)", c.Type, strings.Join(Types, ", "))
+	case !slices.Contains(types, c.Type):
+		errs.Addf("type", "unknown source type %q (valid: %s)", c.Type, strings.Join(types, ", "))
 		return errs.Err()
 	}
 

@@ -54,9 +54,12 @@ func do[T any](ctx context.Context, r retrier, what string, op func(ctx context.
 		if err == nil {
 			return v, nil
 		}
-		if ctx.Err() != nil {
+		if cause := context.Cause(ctx); cause != nil {
 			// The caller gave up: no retry, and say why.
-			return v, backoff.Permanent(fmt.Errorf("%w (%w)", err, context.Cause(ctx)))
+			if !errors.Is(err, cause) {
+				err = fmt.Errorf("%w (%w)", err, cause)
+			}
+			return v, backoff.Permanent(err)
 		}
 		if errors.Is(context.Cause(actx), errAttemptTimeout) {
 			err = fmt.Errorf("timed out after %v: %w", r.timeout, err)

@@ -66,6 +66,15 @@ func newSQLSource(name string, cfg Config, logger *slog.Logger) (*sqlSource, err
 		}
 		driverName, s.style, s.mysql, s.txRO = "mysql", bindQuestion, true, true
 	case TypeSQLite:
+		// query_only makes every connection refuse writes, the SQLite
+		// counterpart of the read-only transactions used elsewhere.
+		if !strings.Contains(dsn, "_query_only") {
+			sep := "?"
+			if strings.Contains(dsn, "?") {
+				sep = "&"
+			}
+			dsn += sep + "_query_only=1"
+		}
 		driverName, s.style = "sqlite", bindQuestion
 	default:
 		return nil, fmt.Errorf("not a SQL source type: %q", cfg.Type)

@@ -135,6 +135,7 @@ func TestSQLiteErrors(t *testing.T) {
 		{"unknown table", Query{Expr: "SELECT ts, value FROM nope"}, "no such table"},
 		{"not a select", Query{Expr: "DELETE FROM orders"}, "only SELECT or WITH"},
 		{"two statements", Query{Expr: "SELECT 1, 2; DROP TABLE orders"}, "only one statement"},
+		{"write in a CTE", Query{Expr: "WITH x AS (SELECT 1) DELETE FROM orders"}, "readonly"},
 		{"one column", Query{Expr: "SELECT ts FROM orders"}, "need a time and a value column"},
 		{"no start", Query{Expr: "SELECT ts, value FROM orders WHERE ts > :start"}, "uses :start but the range has no start"},
 		{"no step", Query{Expr: "SELECT ts, value / :step_seconds FROM orders"}, "step is not set"},
