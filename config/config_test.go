@@ -97,6 +97,7 @@ func TestLoadErrors(t *testing.T) {
 			"sources.trading.dsn: read secret file",
 			"sources.both.dsn: a secret needs exactly one of env or file",
 			"alerting.receivers[0].webhook_configs[0].url: environment variable SEISMO_TEST_UNSET_WEBHOOK is not set",
+			"missing_secret.yaml:26:50: alerting.receivers[1].webhook_configs[0].url.fiel: unknown field \"fiel\"",
 		}},
 		{name: "many_errors", contains: []string{
 			"global.timezone: unknown time zone \"Mars/Olympus_Mons\"",
@@ -321,6 +322,9 @@ monitors:
 	for i, want := range []string{"America/New_York", "Europe/London", "Asia/Tokyo"} {
 		if got := cfg.Monitors[i].Timezone; got != want {
 			t.Errorf("monitors[%d].timezone = %q, want %q", i, got, want)
+		}
+		if got := cfg.Monitors[i].Baseline.Timezone; got != want {
+			t.Errorf("monitors[%d].baseline.timezone = %q, want %q", i, got, want)
 		}
 	}
 }

@@ -100,6 +100,12 @@ func (l *loader) applyDefaults(c *Config) {
 				m.Timezone = cal.Timezone
 			}
 		}
+		// Without a calendar the baseline's days start at midnight in its
+		// own zone; the monitor's local day is the one users think in. A
+		// bad zone is reported once, at the monitor.
+		if _, err := time.LoadLocation(m.Timezone); err == nil && m.Baseline.Timezone == "" {
+			m.Baseline.Timezone = m.Timezone
+		}
 	}
 }
 

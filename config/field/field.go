@@ -195,6 +195,16 @@ func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
 		*s = Secret{Literal: n.Value, value: n.Value}
 		return nil
 	case yaml.MappingNode:
+		// Node.Decode cannot reject unknown keys, so check them here: a
+		// misspelt "fiel:" must not pass silently. The known keys are still
+		// used, so that one typo does not set off errors about a missing
+		// secret.
+		var unknown []string
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Value != "env" && k.Value != "file" {
+				unknown = append(unknown, fmt.Sprintf("line %d: field %s not found in type field.Secret", k.Line, k.Value))
+			}
+		}
 		type plain struct {
 			Env  string `yaml:"env"`
 			File string `yaml:"file"`
@@ -207,6 +217,9 @@ func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
 			return nodeError(n, "a secret needs exactly one of env or file")
 		}
 		*s = Secret{Env: p.Env, File: p.File}
+		if len(unknown) > 0 {
+			return &yaml.TypeError{Errors: unknown}
+		}
 		return nil
 	}
 	return nodeError(n, "expected a string or {env: NAME} or {file: path}")
