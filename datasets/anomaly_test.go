@@ -1,6 +1,7 @@
 package datasets_test
 
 import (
+	"github.com/prometheus/common/model"
 	"math"
 	"testing"
 	"time"
@@ -128,7 +129,7 @@ func TestAnomaliesVisible(t *testing.T) {
 		got := mean(in)
 		// Poisson noise hides small anomalies in small counts: judge only
 		// those whose reference window holds enough events.
-		latency := a.Labels.Get(labels.MetricName) == datasets.MetricOrderLatency
+		latency := a.Labels.Get(model.MetricNameLabel) == datasets.MetricOrderLatency
 		if !latency && ref*float64(len(in)) < 30 {
 			skipped++
 			continue

@@ -1,11 +1,11 @@
 package datasets_test
 
 import (
+	"github.com/prometheus/common/model"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/seismo-dev/seismo/baseline/calendar"
 	"github.com/seismo-dev/seismo/config"
@@ -69,7 +69,7 @@ func TestDemoConfig(t *testing.T) {
 		}
 		found := false
 		for _, ls := range d0.Series() {
-			found = found || ls.Get(labels.MetricName) == m.Query.Expr
+			found = found || ls.Get(model.MetricNameLabel) == m.Query.Expr
 		}
 		if !found {
 			t.Errorf("monitor %s: no demo series named %q", m.Name, m.Query.Expr)

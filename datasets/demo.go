@@ -12,6 +12,7 @@ package datasets
 
 import (
 	"fmt"
+	"github.com/prometheus/common/model"
 	"math"
 	"time"
 
@@ -80,12 +81,12 @@ func NewDemo(seed int64, cal *calendar.Calendar) *Demo {
 	}
 	// Online channels open accounts around the clock, busiest while the
 	// market trades; branches open accounts only while they are open.
-	add(seriesSpec{allDay: 5, session: 15, overdisp: 0.05, daySD: 0.05}, labels.MetricName, MetricAccountOpenings, "channel", "app")
-	add(seriesSpec{allDay: 2, session: 6, overdisp: 0.05, daySD: 0.05}, labels.MetricName, MetricAccountOpenings, "channel", "web")
-	add(seriesSpec{sessionBound: true, session: 4, overdisp: 0.05, daySD: 0.05}, labels.MetricName, MetricAccountOpenings, "channel", "branch")
-	add(seriesSpec{sessionBound: true, session: 4000, overdisp: 0.04, daySD: 0.05}, labels.MetricName, MetricTradeCount, "market", "sh")
-	add(seriesSpec{sessionBound: true, session: 3500, overdisp: 0.04, daySD: 0.05}, labels.MetricName, MetricTradeCount, "market", "sz")
-	add(seriesSpec{latency: true, daySD: 0.03}, labels.MetricName, MetricOrderLatency, "system", "oms")
+	add(seriesSpec{allDay: 5, session: 15, overdisp: 0.05, daySD: 0.05}, model.MetricNameLabel, MetricAccountOpenings, "channel", "app")
+	add(seriesSpec{allDay: 2, session: 6, overdisp: 0.05, daySD: 0.05}, model.MetricNameLabel, MetricAccountOpenings, "channel", "web")
+	add(seriesSpec{sessionBound: true, session: 4, overdisp: 0.05, daySD: 0.05}, model.MetricNameLabel, MetricAccountOpenings, "channel", "branch")
+	add(seriesSpec{sessionBound: true, session: 4000, overdisp: 0.04, daySD: 0.05}, model.MetricNameLabel, MetricTradeCount, "market", "sh")
+	add(seriesSpec{sessionBound: true, session: 3500, overdisp: 0.04, daySD: 0.05}, model.MetricNameLabel, MetricTradeCount, "market", "sz")
+	add(seriesSpec{latency: true, daySD: 0.03}, model.MetricNameLabel, MetricOrderLatency, "system", "oms")
 	return d
 }
 

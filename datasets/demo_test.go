@@ -1,6 +1,7 @@
 package datasets_test
 
 import (
+	"github.com/prometheus/common/model"
 	"math"
 	"testing"
 	"time"
@@ -255,7 +256,7 @@ func TestShape(t *testing.T) {
 	tradingDay := func(t time.Time) bool { return cal.IsTradingDay(t) }
 
 	for _, ls := range d.Series() {
-		name := ls.Get(labels.MetricName)
+		name := ls.Get(model.MetricNameLabel)
 		pts := d.Range(ls, start, end.Add(-time.Minute), time.Minute)
 		if len(pts) != 21*24*60 {
 			t.Fatalf("%s: %d points, want %d", ls, len(pts), 21*24*60)

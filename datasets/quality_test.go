@@ -2,6 +2,7 @@ package datasets_test
 
 import (
 	"fmt"
+	"github.com/prometheus/common/model"
 	"sort"
 	"strings"
 	"testing"
@@ -58,7 +59,7 @@ func TestDemoQuality(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, ls := range d.Series() {
-				if ls.Get(labels.MetricName) != m.Query.Expr {
+				if ls.Get(model.MetricNameLabel) != m.Query.Expr {
 					continue
 				}
 				key := ls.String()

@@ -29,10 +29,6 @@ import (
 	"github.com/seismo-dev/seismo/store"
 )
 
-// CronParser is the schedule syntax of every job: an optional seconds field,
-// then the five standard fields, or a descriptor such as @every 5m.
-var CronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-
 // shutdownGrace bounds how long Run waits for running jobs after it is
 // told to stop; their contexts are already cancelled by then.
 const shutdownGrace = 30 * time.Second
@@ -236,7 +232,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	alertsDone := make(chan error, 1)
 	go func() { alertsDone <- e.alerts.Run(alertsCtx) }()
 
-	c := cron.New(cron.WithParser(CronParser))
+	c := cron.New(cron.WithParser(config.ScheduleParser))
 	var wg sync.WaitGroup
 	for _, m := range e.monitors {
 		spec := fmt.Sprintf("CRON_TZ=%s %s", m.location, m.cfg.Schedule)

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"github.com/prometheus/common/model"
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
@@ -146,8 +147,8 @@ func (m *monitor) judge(s series.Series, from time.Time, res *Result) error {
 // "__"), the monitor's labels, and alertname = the monitor's name.
 func (m *monitor) eventLabels(ls labels.Labels) labels.Labels {
 	b := labels.NewBuilder(ls)
-	if name := ls.Get(labels.MetricName); name != "" {
-		b.Del(labels.MetricName)
+	if name := ls.Get(model.MetricNameLabel); name != "" {
+		b.Del(model.MetricNameLabel)
 		b.Set("metric", name)
 	}
 	for k, v := range m.cfg.Labels {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/prometheus/common/model"
 	"io"
 	"log/slog"
 	"math"
@@ -146,9 +147,9 @@ func ReadCSV(r io.Reader, opts CSVOptions) ([]series.Series, CSVReport, error) {
 	out := make([]series.Series, len(valueIdx))
 	for i, ci := range valueIdx {
 		if opts.File != "" {
-			out[i].Labels = labels.FromStrings(labels.MetricName, header[ci], "file", opts.File)
+			out[i].Labels = labels.FromStrings(model.MetricNameLabel, header[ci], "file", opts.File)
 		} else {
-			out[i].Labels = labels.FromStrings(labels.MetricName, header[ci])
+			out[i].Labels = labels.FromStrings(model.MetricNameLabel, header[ci])
 		}
 	}
 	tp := newTimeParser(opts.TimeFormat, opts.Location)

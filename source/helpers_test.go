@@ -37,15 +37,6 @@ func pts(tv ...float64) []series.Point {
 	return out
 }
 
-func mustTime(t *testing.T, s string) time.Time {
-	t.Helper()
-	v, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
 // logBuffer is a concurrency-safe log sink for asserting on log output.
 type logBuffer struct {
 	mu  sync.Mutex
