@@ -40,8 +40,9 @@ func demoMonitors() []demoMonitor {
 // source, the cn-stock calendar, one monitor per metric family and a
 // console receiver. now fixes the calendar's one holiday: the most recent
 // weekday strictly before now's date in Shanghai, so that it lies inside
-// the monitors' two-day backfill (except on Mondays, when the backfill
-// covers the weekend and the holiday is the Friday before it).
+// the monitors' five-day backfill. Five days, so that whatever the day the
+// demo starts on, the backfill holds trading days as well as the holiday
+// and a weekend.
 func DemoConfig(now time.Time) []byte {
 	// The template is a compile-time constant: a parse or execution error
 	// is a bug that every test run catches, not bad input.

@@ -77,7 +77,7 @@ func TestDemoConfig(t *testing.T) {
 		if m.Schedule != "0 * * * * *" || m.Calendar != "cn-stock" || m.Query.Source != "demo" {
 			t.Errorf("monitor %s: schedule %q, calendar %q, source %q", m.Name, m.Schedule, m.Calendar, m.Query.Source)
 		}
-		if time.Duration(m.Query.Backfill) != 48*time.Hour || time.Duration(m.Query.History) != 21*24*time.Hour || time.Duration(m.Query.Step) != time.Minute {
+		if time.Duration(m.Query.Backfill) != 5*24*time.Hour || time.Duration(m.Query.History) != 21*24*time.Hour || time.Duration(m.Query.Step) != time.Minute {
 			t.Errorf("monitor %s: query %+v", m.Name, m.Query)
 		}
 		if m.Detector.Type != "robust" || m.Baseline.Seasonality != "weekly" || m.Labels["team"] == "" || m.Labels["severity"] == "" {
@@ -89,7 +89,7 @@ func TestDemoConfig(t *testing.T) {
 	}
 
 	// The engine hands the monitors' calendar to the demo: the holiday,
-	// inside the two-day backfill, has no trades.
+	// inside the five-day backfill, has no trades.
 	cal, err := calendar.New(calCfg, nil)
 	if err != nil {
 		t.Fatal(err)
