@@ -25,14 +25,23 @@ test:
 race:
 	$(GO) test -count=1 -race ./...
 
-## integration: tests against real PostgreSQL, MariaDB and VictoriaMetrics
+## integration: tests against real PostgreSQL, MariaDB, VictoriaMetrics and Chromium
 integration: deps-integration
 	$(GO) test -count=1 -tags integration -p 1 ./...
 
+# The integration suite's real peers that come from Debian packages:
+# VictoriaMetrics (started by the tests on a port of their own) and
+# Chromium (headless, for the web UI).
+INTEGRATION_PACKAGES := victoria-metrics:victoria-metrics chromium:chromium
+
 deps-integration:
-	@command -v victoria-metrics >/dev/null || { \
-		echo "installing victoria-metrics (Debian package)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq victoria-metrics >/dev/null; }
+	@missing=""; for pair in $(INTEGRATION_PACKAGES); do \
+		command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair##*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...

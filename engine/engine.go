@@ -51,6 +51,7 @@ type Engine struct {
 	alerts   *alert.Manager
 	sources  map[string]source.TimeSeries
 	monitors []*monitor
+	location *time.Location // global.timezone, for display
 
 	ready atomic.Bool
 
@@ -110,6 +111,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *Engine, err 
 	if err != nil {
 		return nil, fmt.Errorf("global timezone: %w", err)
 	}
+	e.location = globalLoc
 	calendars := map[string]*calendar.Calendar{}
 	for name, c := range cfg.Calendars {
 		cal, err := calendar.New(c, globalLoc)
@@ -192,6 +194,9 @@ func (e *Engine) newMonitor(mc config.Monitor, calendars map[string]*calendar.Ca
 	}
 	return m, nil
 }
+
+// Location returns the configured global time zone, in which people read times.
+func (e *Engine) Location() *time.Location { return e.location }
 
 // Registry returns the registry holding the engine's metrics.
 func (e *Engine) Registry() *prometheus.Registry { return e.reg }

@@ -16,7 +16,9 @@ import (
 //go:embed ui/index.html
 var uiFiles embed.FS
 
-var indexTemplate = template.Must(template.ParseFS(uiFiles, "ui/index.html"))
+var indexTemplate = template.Must(template.New("index.html").Funcs(template.FuncMap{
+	"fmtTime": func(t time.Time) string { return t.Format(time.DateTime) },
+}).ParseFS(uiFiles, "ui/index.html"))
 
 // uiEventLimit is how many events the front page lists.
 const uiEventLimit = 200
@@ -28,6 +30,8 @@ type uiEvent struct {
 type uiPage struct {
 	Version string
 	Now     string
+	Zone    string
+	Loc     *time.Location
 	Jobs    []engine.JobStatus
 	Alerts  []*alert.Alert
 	Events  []uiEvent
@@ -42,16 +46,19 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cannot list events: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
+	loc := s.opts.Engine.Location()
 	page := uiPage{
 		Version: s.opts.Version,
-		Now:     time.Now().Format(time.DateTime),
+		Now:     time.Now().In(loc).Format(time.DateTime),
+		Zone:    loc.String(),
+		Loc:     loc,
 		Jobs:    s.opts.Engine.Jobs(),
 		Alerts:  s.opts.Engine.Alerts().Alerts(),
 		Total:   len(events),
 	}
 	for _, e := range events {
 		page.Events = append(page.Events, uiEvent{
-			Time:     e.Time.Local().Format(time.DateTime),
+			Time:     e.Time.In(loc).Format(time.DateTime),
 			Job:      e.Job,
 			Labels:   e.Labels.String(),
 			Value:    fmt.Sprintf("%.4g", e.Value),
