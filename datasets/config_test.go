@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/seismo-dev/seismo/baseline/calendar"
 	"github.com/seismo-dev/seismo/config"
 	"github.com/seismo-dev/seismo/datasets"
