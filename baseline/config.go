@@ -47,7 +47,10 @@ package baseline
 
 import (
 	"fmt"
+	"strings"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/seismo-dev/seismo/config/field"
 )
@@ -57,38 +60,176 @@ const (
 	SeasonalityNone   = "none"
 	SeasonalityDaily  = "daily"
 	SeasonalityWeekly = "weekly"
-	// SeasonalityAuto is accepted for forward compatibility; today it
-	// resolves like weekly (with the same cold-start degradation).
+	// SeasonalityAuto finds the periods with DetectSeasonality (an FFT
+	// periodogram confirmed by autocorrelation). The phase model maps
+	// them to weekly (a 7d period), daily (1d, or a period dividing 1d) or
+	// none; the other models use the periods as found.
 	SeasonalityAuto = "auto"
+	// SeasonalityPeriods fixes the periods to Config.Periods; in YAML it
+	// is written as a list: seasonality: [1d, 7d].
+	SeasonalityPeriods = "periods"
 )
+
+// Model values.
+const (
+	ModelAuto        = "auto"         // pick by holdout error (see FitAuto)
+	ModelPhase       = "phase"        // robust per-phase median/MAD (PhaseModel)
+	ModelHoltWinters = "holt_winters" // Holt–Winters, additive or multiplicative (HWModel)
+	ModelSTL         = "stl"          // seasonal-trend decomposition (STLModel)
+	ModelEWMA        = "ewma"         // exponentially weighted level, no season (EWMAModel)
+)
+
+// Holt–Winters seasonal forms.
+const (
+	HWAuto           = "auto" // multiplicative when it fits better and the data are positive
+	HWAdditive       = "additive"
+	HWMultiplicative = "multiplicative"
+)
+
+// TimeRange is a half-open interval [From, To).
+type TimeRange struct {
+	From, To time.Time
+}
+
+// Contains reports whether t is in [From, To).
+func (r TimeRange) Contains(t time.Time) bool { return !t.Before(r.From) && t.Before(r.To) }
+
+// LevelShiftConfig tunes re-anchoring after a sustained level shift (see
+// Anchor).
+type LevelShiftConfig struct {
+	// Disable turns re-anchoring off.
+	Disable bool `yaml:"disable,omitempty"`
+	// Window is N, the number of most recent points examined (default 30).
+	Window int `yaml:"window,omitempty"`
+	// Fraction of the N points that must lie on one side of the
+	// expectation beyond K scales (default 0.8).
+	Fraction float64 `yaml:"fraction,omitempty"`
+	// K is the distance in scales (default 3).
+	K float64 `yaml:"k,omitempty"`
+}
 
 // Config selects and tunes a baseline model.
 type Config struct {
-	Seasonality string         `yaml:"seasonality,omitempty"` // none, daily, weekly (default weekly), auto
+	// Seasonality is none, daily, weekly (default), auto, or "periods"
+	// with Periods set (YAML: a list of durations, seasonality: [1d, 7d]).
+	Seasonality string           `yaml:"seasonality,omitempty"`
+	Periods     []field.Duration `yaml:"-"`
+	// Model is phase (default), holt_winters, stl, ewma or auto.
+	Model string `yaml:"model,omitempty"`
+	// HoltWinters is additive, multiplicative or auto (default).
+	HoltWinters string         `yaml:"holt_winters,omitempty"`
 	Bucket      field.Duration `yaml:"bucket,omitempty"`      // phase bucket width (default 15m)
 	MinSamples  int            `yaml:"min_samples,omitempty"` // per bucket before falling back to a coarser one (default 8)
 	// Timezone places the time-of-day buckets when no calendar is given
 	// (with a calendar its zone is used). Default UTC.
 	Timezone string `yaml:"timezone,omitempty"`
+	// LevelShift tunes re-anchoring after a sustained level shift.
+	LevelShift LevelShiftConfig `yaml:"level_shift,omitempty"`
+	// Exclude lists ranges labelled as noise: their points are not used
+	// for fitting. Not read from YAML: labels come from the labeling API.
+	Exclude []TimeRange `yaml:"-"`
 }
+
+// configYAML mirrors Config for decoding, with a seasonality that may be
+// a scalar or a list. Keep the two in step (TestConfigYAMLMirror).
+type configYAML struct {
+	Seasonality seasonalityYAML  `yaml:"seasonality,omitempty"`
+	Model       string           `yaml:"model,omitempty"`
+	HoltWinters string           `yaml:"holt_winters,omitempty"`
+	Bucket      field.Duration   `yaml:"bucket,omitempty"`
+	MinSamples  int              `yaml:"min_samples,omitempty"`
+	Timezone    string           `yaml:"timezone,omitempty"`
+	LevelShift  LevelShiftConfig `yaml:"level_shift,omitempty"`
+}
+
+type seasonalityYAML struct {
+	name    string
+	periods []field.Duration
+}
+
+func (s *seasonalityYAML) UnmarshalYAML(n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		s.name = n.Value
+		return nil
+	case yaml.SequenceNode:
+		s.name = SeasonalityPeriods
+		return n.Decode(&s.periods)
+	}
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: seasonality: expected auto, none, daily, weekly or a list of periods such as [1d, 7d]", n.Line)}}
+}
+
+// UnmarshalYAML decodes a Config, accepting seasonality as a word or a
+// list of periods. It uses the caller's decoder, so unknown keys are still
+// rejected with their lines.
+func (c *Config) UnmarshalYAML(unmarshal func(any) error) error {
+	var y configYAML
+	if err := unmarshal(&y); err != nil {
+		return err
+	}
+	*c = Config{Seasonality: y.Seasonality.name, Periods: y.Seasonality.periods, Model: y.Model,
+		HoltWinters: y.HoltWinters, Bucket: y.Bucket, MinSamples: y.MinSamples, Timezone: y.Timezone, LevelShift: y.LevelShift}
+	return nil
+}
+
+// MarshalYAML writes seasonality back as a list when periods are fixed.
+func (c Config) MarshalYAML() (any, error) {
+	y := configYAML{Seasonality: seasonalityYAML{name: c.Seasonality, periods: c.Periods}, Model: c.Model,
+		HoltWinters: c.HoltWinters, Bucket: c.Bucket, MinSamples: c.MinSamples, Timezone: c.Timezone, LevelShift: c.LevelShift}
+	return y, nil
+}
+
+// MarshalYAML writes a word or a list.
+func (s seasonalityYAML) MarshalYAML() (any, error) {
+	if s.name == SeasonalityPeriods {
+		return s.periods, nil
+	}
+	return s.name, nil
+}
+
+// IsZero lets omitempty drop an unset seasonality.
+func (s seasonalityYAML) IsZero() bool { return s.name == "" && len(s.periods) == 0 }
 
 // Defaults.
 const (
 	DefaultSeasonality = SeasonalityWeekly
+	DefaultModel       = ModelPhase
 	DefaultBucket      = 15 * time.Minute
 	DefaultMinSamples  = 8
+
+	DefaultShiftWindow   = 30
+	DefaultShiftFraction = 0.8
+	DefaultShiftK        = 3.0
 )
 
 // ApplyDefaults fills unset fields.
 func (c *Config) ApplyDefaults() {
 	if c.Seasonality == "" {
 		c.Seasonality = DefaultSeasonality
+		if len(c.Periods) > 0 {
+			c.Seasonality = SeasonalityPeriods
+		}
+	}
+	if c.Model == "" {
+		c.Model = DefaultModel
+	}
+	if c.HoltWinters == "" {
+		c.HoltWinters = HWAuto
 	}
 	if c.Bucket == 0 {
 		c.Bucket = field.Duration(DefaultBucket)
 	}
 	if c.MinSamples == 0 {
 		c.MinSamples = DefaultMinSamples
+	}
+	if c.LevelShift.Window == 0 {
+		c.LevelShift.Window = DefaultShiftWindow
+	}
+	if c.LevelShift.Fraction == 0 {
+		c.LevelShift.Fraction = DefaultShiftFraction
+	}
+	if c.LevelShift.K == 0 {
+		c.LevelShift.K = DefaultShiftK
 	}
 }
 
@@ -98,8 +239,30 @@ func (c Config) Validate() error {
 	var errs field.List
 	switch c.Seasonality {
 	case SeasonalityNone, SeasonalityDaily, SeasonalityWeekly, SeasonalityAuto:
+		if len(c.Periods) > 0 {
+			errs.Addf("seasonality", "periods are given but seasonality is %q", c.Seasonality)
+		}
+	case SeasonalityPeriods:
+		if len(c.Periods) == 0 {
+			errs.Addf("seasonality", "an empty list of periods (use none)")
+		}
+		for i, p := range c.Periods {
+			if p.Std() < time.Minute {
+				errs.Addf(fmt.Sprintf("seasonality[%d]", i), "period %s is shorter than 1m", p)
+			}
+		}
 	default:
-		errs.Addf("seasonality", "unknown seasonality %q (want none, daily, weekly or auto)", c.Seasonality)
+		errs.Addf("seasonality", "unknown seasonality %q (want none, daily, weekly, auto or a list of periods)", c.Seasonality)
+	}
+	switch c.Model {
+	case ModelAuto, ModelPhase, ModelHoltWinters, ModelSTL, ModelEWMA:
+	default:
+		errs.Addf("model", "unknown model %q (want %s)", c.Model, strings.Join([]string{ModelAuto, ModelPhase, ModelHoltWinters, ModelSTL, ModelEWMA}, ", "))
+	}
+	switch c.HoltWinters {
+	case HWAuto, HWAdditive, HWMultiplicative:
+	default:
+		errs.Addf("holt_winters", "unknown Holt-Winters form %q (want additive, multiplicative or auto)", c.HoltWinters)
 	}
 	b := c.Bucket.Std()
 	switch {
@@ -114,6 +277,20 @@ func (c Config) Validate() error {
 	if c.Timezone != "" {
 		if _, err := time.LoadLocation(c.Timezone); err != nil {
 			errs.Add("timezone", fmt.Errorf("unknown time zone %q", c.Timezone))
+		}
+	}
+	if c.LevelShift.Window < 3 {
+		errs.Addf("level_shift.window", "window must be at least 3 points, got %d", c.LevelShift.Window)
+	}
+	if !(c.LevelShift.Fraction > 0.5 && c.LevelShift.Fraction <= 1) {
+		errs.Addf("level_shift.fraction", "fraction must be in (0.5, 1], got %g", c.LevelShift.Fraction)
+	}
+	if !(c.LevelShift.K > 0) {
+		errs.Addf("level_shift.k", "k must be positive, got %g", c.LevelShift.K)
+	}
+	for i, r := range c.Exclude {
+		if !r.To.After(r.From) {
+			errs.Addf(fmt.Sprintf("exclude[%d]", i), "range %s to %s is empty", r.From.Format(time.RFC3339), r.To.Format(time.RFC3339))
 		}
 	}
 	return errs.Err()

@@ -1,0 +1,196 @@
+package baseline
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	"github.com/seismo-dev/seismo/baseline/calendar"
+	"github.com/seismo-dev/seismo/series"
+)
+
+// grid is a series resampled to a regular step: v[k] is the value at
+// t0 + k·step, NaN where nothing was observed (a gap, an excluded range,
+// a non-finite sample). Values are divided by norm, a power of two, so
+// that sums of squares of huge values (1e300) do not overflow; powers of
+// two scale exactly, so nothing is lost for ordinary data.
+type grid struct {
+	t0    time.Time
+	step  time.Duration
+	v     []float64
+	valid int     // finite entries of v
+	norm  float64 // original value = v·norm
+	// integral and counts describe the original values (for scale floors).
+	integral, counts bool
+	from, to         time.Time // first and last finite, kept sample
+}
+
+// maxGridFactor bounds the grid length to this many times the number of
+// samples (plus slack): a few samples far apart must not allocate years of
+// empty grid. When the bound is hit, the step is doubled until it fits.
+const maxGridFactor = 8
+
+// buildGrid resamples pts to step (the median spacing of the samples when
+// step ≤ 0). It accepts unsorted input and duplicate timestamps (the last
+// sample in input order wins, as in series.Clean), drops NaN and ±Inf and
+// the points inside exclude. Samples snap to the nearest grid instant; on a
+// collision the later sample wins. ok is false with fewer than 2 samples.
+func buildGrid(pts []series.Point, step time.Duration, exclude []TimeRange) (grid, bool) {
+	kept := make([]series.Point, 0, len(pts))
+	sorted := true
+	for _, p := range pts {
+		if math.IsNaN(p.V) || math.IsInf(p.V, 0) || excluded(p.T, exclude) {
+			continue
+		}
+		if n := len(kept); n > 0 && !p.T.After(kept[n-1].T) {
+			sorted = false
+		}
+		kept = append(kept, p)
+	}
+	if !sorted {
+		kept, _ = series.Clean(kept, 0)
+	}
+	g := grid{norm: 1, integral: true, counts: true}
+	if len(kept) < 2 {
+		return g, false
+	}
+	if step <= 0 {
+		diffs := make([]float64, len(kept)-1)
+		for i := 1; i < len(kept); i++ {
+			diffs[i-1] = float64(kept[i].T.Sub(kept[i-1].T))
+		}
+		step = time.Duration(median(diffs))
+		if step <= 0 {
+			step = time.Nanosecond
+		}
+	}
+	span := kept[len(kept)-1].T.Sub(kept[0].T)
+	for span/step+1 > time.Duration(maxGridFactor*len(kept)+1024) {
+		step *= 2
+	}
+	n := int(span/step) + 1
+	if rem := span % step; rem > step/2 {
+		n++
+	}
+	g.t0, g.step = kept[0].T, step
+	g.from, g.to = kept[0].T, kept[len(kept)-1].T
+	g.v = make([]float64, n)
+	for i := range g.v {
+		g.v[i] = math.NaN()
+	}
+	maxAbs := 0.0
+	for _, p := range kept {
+		maxAbs = max(maxAbs, math.Abs(p.V))
+		g.integral = g.integral && p.V == math.Trunc(p.V)
+		g.counts = g.counts && p.V >= 0
+	}
+	if maxAbs > 0 {
+		_, exp := math.Frexp(maxAbs)
+		g.norm = math.Ldexp(1, exp)
+	}
+	for _, p := range kept {
+		k := g.index(p.T)
+		if k >= 0 && k < n {
+			if math.IsNaN(g.v[k]) {
+				g.valid++
+			}
+			g.v[k] = p.V / g.norm
+		}
+	}
+	g.counts = g.counts && g.integral
+	return g, true
+}
+
+// index is the nearest grid index of t (may be out of range).
+func (g *grid) index(t time.Time) int {
+	d := t.Sub(g.t0)
+	k := d / g.step
+	r := d % g.step
+	if r < 0 {
+		r += g.step
+		k--
+	}
+	if r*2 >= g.step {
+		k++
+	}
+	return int(k)
+}
+
+// at is the time of grid index k.
+func (g *grid) at(k int) time.Time { return g.t0.Add(time.Duration(k) * g.step) }
+
+// span is the covered history: the grid length in time.
+func (g *grid) span() time.Duration { return time.Duration(len(g.v)) * g.step }
+
+func excluded(t time.Time, ranges []TimeRange) bool {
+	for _, r := range ranges {
+		if r.Contains(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// maskNonTrading sets to NaN every grid entry on a day the calendar does
+// not class as a full trading day, and returns how many it masked. Day
+// boundaries are found once per civil day, not per point.
+func (g *grid) maskNonTrading(cal *calendar.Calendar) int {
+	if cal == nil || len(g.v) == 0 {
+		return 0
+	}
+	loc := cal.Location()
+	masked := 0
+	k := 0
+	for k < len(g.v) {
+		lt := g.at(k).In(loc)
+		y, m, d := lt.Date()
+		next := time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+		// The first index at or after next midnight.
+		end := int((next.Sub(g.t0) + g.step - 1) / g.step)
+		end = max(end, k+1)
+		end = min(end, len(g.v))
+		if cal.DayType(lt) != calendar.Trading {
+			for i := k; i < end; i++ {
+				if !math.IsNaN(g.v[i]) {
+					g.v[i] = math.NaN()
+					masked++
+					g.valid--
+				}
+			}
+		}
+		k = end
+	}
+	return masked
+}
+
+// interpolated returns a copy of v with gaps filled linearly between the
+// nearest finite neighbours; leading and trailing gaps take the nearest
+// finite value. Used for period detection, which needs a gapless series;
+// fitting uses the gaps as they are.
+func interpolated(v []float64) []float64 {
+	out := slices.Clone(v)
+	last := -1
+	for i, x := range out {
+		if math.IsNaN(x) {
+			continue
+		}
+		switch {
+		case last < 0:
+			for j := 0; j < i; j++ {
+				out[j] = x
+			}
+		case i-last > 1:
+			a := out[last]
+			for j := last + 1; j < i; j++ {
+				out[j] = a + (x-a)*float64(j-last)/float64(i-last)
+			}
+		}
+		last = i
+	}
+	if last >= 0 {
+		for j := last + 1; j < len(out); j++ {
+			out[j] = out[last]
+		}
+	}
+	return out
+}

@@ -1,0 +1,320 @@
+package baseline
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"time"
+
+	"gonum.org/v1/gonum/dsp/fourier"
+	"gonum.org/v1/gonum/dsp/window"
+
+	"github.com/seismo-dev/seismo/series"
+)
+
+// Period is a seasonal period found in a series.
+type Period struct {
+	Period time.Duration
+	// Strength is the autocorrelation of the detrended series at the
+	// period's lag, in (0, 1]: 1 is a perfectly repeating pattern.
+	Strength float64
+}
+
+// DetectOptions tunes DetectSeasonality. The zero value uses the defaults.
+type DetectOptions struct {
+	// MaxPeriods is the most periods reported, strongest first before
+	// sorting (default 3).
+	MaxPeriods int
+	// MinStrength is the autocorrelation a period needs (default 0.3).
+	MinStrength float64
+	// MaxPoints bounds the series analysed: longer series are averaged
+	// into bins of whole steps first (default 2048). The shortest period
+	// that can be found is two bins.
+	MaxPoints int
+	// Exclude lists ranges whose points are ignored (treated as gaps).
+	Exclude []TimeRange
+}
+
+// Detection defaults.
+const (
+	DefaultMaxPeriods  = 3
+	DefaultMinStrength = 0.3
+	DefaultMaxPoints   = 2048
+	// multipleGain is how much more autocorrelation a multiple kP of an
+	// accepted period P needs to be reported too: a daily series is as
+	// similar to itself a week later as a day later, and that does not
+	// make it weekly.
+	multipleGain = 0.1
+)
+
+func (o *DetectOptions) defaults() {
+	if o.MaxPeriods <= 0 {
+		o.MaxPeriods = DefaultMaxPeriods
+	}
+	if o.MinStrength <= 0 {
+		o.MinStrength = DefaultMinStrength
+	}
+	if o.MaxPoints < 16 {
+		o.MaxPoints = DefaultMaxPoints
+	}
+}
+
+// DetectSeasonality finds the seasonal periods of pts, shortest first.
+//
+// The series is resampled to step (the median spacing when step ≤ 0);
+// duplicates, out-of-order samples, NaN and ±Inf are handled as in
+// buildGrid, and gaps are filled by linear interpolation between the
+// neighbouring samples. Longer series are averaged into bins so that at
+// most MaxPoints remain (2 weeks of 1m data: 10m bins), the linear trend is
+// removed, and then:
+//
+//  1. the periodogram of the Hann-windowed series (FFT zero-padded to a
+//     size with small prime factors, at least twice the length) gives
+//     candidate periods at its local maxima, strongest first;
+//  2. each candidate is refined to the integer lag, within the
+//     periodogram's resolution around the peak, where the autocorrelation
+//     (computed by FFT, unbiased) is highest; it is kept if that lag is a
+//     local maximum of the autocorrelation and reaches MinStrength;
+//  3. multiples kP of a kept period are tested too (a week is seven days)
+//     and kept when their autocorrelation exceeds P's by multipleGain;
+//  4. a period within half a bin of a whole number of days, hours or
+//     minutes (in that order) is snapped to it.
+//
+// A period longer than half the covered history is never reported, nor
+// one shorter than two bins. A constant series, pure noise or fewer than
+// 16 samples give no periods. The result is deterministic.
+func DetectSeasonality(pts []series.Point, step time.Duration, opts DetectOptions) []Period {
+	g, ok := buildGrid(pts, step, opts.Exclude)
+	if !ok {
+		return nil
+	}
+	return detectGrid(&g, opts)
+}
+
+func detectGrid(g *grid, opts DetectOptions) []Period {
+	opts.defaults()
+	if g.valid < 16 {
+		return nil
+	}
+	x := interpolated(g.v)
+	// Bin to at most MaxPoints.
+	f := (len(x) + opts.MaxPoints - 1) / opts.MaxPoints
+	nd := (len(x) + f - 1) / f
+	xd := make([]float64, nd)
+	for i := range nd {
+		lo, hi := i*f, min((i+1)*f, len(x))
+		s := 0.0
+		for _, v := range x[lo:hi] {
+			s += v
+		}
+		xd[i] = s / float64(hi-lo)
+	}
+	if nd < 16 {
+		return nil
+	}
+	detrend(xd)
+	var energy float64
+	for _, v := range xd {
+		energy += v * v
+	}
+	if !(energy > 1e-24*float64(nd)) || math.IsInf(energy, 0) {
+		return nil // constant (after detrending) or overflowing
+	}
+
+	m := fastSize(2 * nd)
+	fft := fourier.NewFFT(m)
+	buf := make([]float64, m)
+	coef := make([]complex128, m/2+1)
+
+	// Autocorrelation by Wiener–Khinchin; zero padding to 2n keeps it
+	// linear rather than circular.
+	copy(buf, xd)
+	coef = fft.Coefficients(coef, buf)
+	for i, c := range coef {
+		coef[i] = complex(real(c)*real(c)+imag(c)*imag(c), 0)
+	}
+	acov := fft.Sequence(nil, coef)
+	maxLag := nd / 2
+	acf := make([]float64, maxLag+1)
+	r0 := acov[0] / float64(nd)
+	for k := 0; k <= maxLag; k++ {
+		acf[k] = acov[k] / float64(nd-k) / r0
+	}
+
+	// Periodogram of the windowed series.
+	clear(buf)
+	copy(buf, xd)
+	window.Hann(buf[:nd])
+	coef = fft.Coefficients(coef, buf)
+	power := make([]float64, len(coef))
+	for i, c := range coef {
+		power[i] = real(c)*real(c) + imag(c)*imag(c)
+	}
+	type peak struct {
+		j int
+		p float64
+	}
+	var peaks []peak
+	for j := 1; j < len(power)-1; j++ {
+		period := float64(m) / float64(j)
+		if period < 2 || period > float64(maxLag) {
+			continue
+		}
+		if power[j] > power[j-1] && power[j] >= power[j+1] {
+			peaks = append(peaks, peak{j, power[j]})
+		}
+	}
+	slices.SortFunc(peaks, func(a, b peak) int { return cmp.Compare(b.p, a.p) })
+	if len(peaks) > 4*opts.MaxPeriods+4 {
+		peaks = peaks[:4*opts.MaxPeriods+4]
+	}
+
+	isMax := func(L int) bool {
+		if L < 2 || L > maxLag {
+			return false
+		}
+		if acf[L] < acf[L-1] {
+			return false
+		}
+		return L == maxLag || acf[L] >= acf[L+1]
+	}
+	type cand struct {
+		lag int
+		s   float64
+	}
+	var found []cand
+	near := func(L int) bool {
+		for _, c := range found {
+			if abs(c.lag-L) <= max(1, c.lag/50) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, pk := range peaks {
+		lo := int(math.Floor(float64(m) / float64(pk.j+1)))
+		hi := maxLag
+		if pk.j > 1 {
+			hi = min(hi, int(math.Ceil(float64(m)/float64(pk.j-1))))
+		}
+		best := -1
+		for L := max(lo, 2); L <= hi; L++ {
+			if isMax(L) && (best < 0 || acf[L] > acf[best]) {
+				best = L
+			}
+		}
+		if best < 0 || acf[best] < opts.MinStrength || near(best) {
+			continue
+		}
+		found = append(found, cand{best, acf[best]})
+	}
+	// Multiples of the periods found, shortest base first.
+	slices.SortFunc(found, func(a, b cand) int { return cmp.Compare(a.lag, b.lag) })
+	for i := 0; i < len(found); i++ {
+		base := found[i]
+		bestL := -1
+		for k := 2; k*base.lag <= maxLag+1; k++ {
+			// Search ±1 bin around the multiple: the base lag is rounded.
+			for L := k*base.lag - 1; L <= k*base.lag+1; L++ {
+				if isMax(L) && acf[L] >= base.s+multipleGain && (bestL < 0 || acf[L] > acf[bestL]) {
+					bestL = L
+				}
+			}
+		}
+		if bestL >= 0 && !near(bestL) {
+			found = append(found, cand{bestL, acf[bestL]})
+		}
+	}
+	// A multiple of a shorter period must add similarity to be kept,
+	// whether it came from the periodogram or from step 3.
+	slices.SortFunc(found, func(a, b cand) int { return cmp.Compare(a.lag, b.lag) })
+	kept := found[:0]
+	for _, c := range found {
+		redundant := false
+		for _, b := range kept {
+			k := (c.lag + b.lag/2) / b.lag
+			if k >= 2 && abs(c.lag-k*b.lag) <= max(1, k*b.lag/50) && c.s < b.s+multipleGain {
+				redundant = true
+				break
+			}
+		}
+		if !redundant {
+			kept = append(kept, c)
+		}
+	}
+	found = kept
+	slices.SortFunc(found, func(a, b cand) int { return cmp.Compare(b.s, a.s) })
+	if len(found) > opts.MaxPeriods {
+		found = found[:opts.MaxPeriods]
+	}
+	bin := time.Duration(f) * g.step
+	limit := g.span() / 2
+	var out []Period
+	for _, c := range found {
+		p := snapPeriod(time.Duration(c.lag)*bin, bin/2)
+		if p > limit || p < 2*bin {
+			continue
+		}
+		out = append(out, Period{Period: p, Strength: c.s})
+	}
+	slices.SortFunc(out, func(a, b Period) int { return cmp.Compare(a.Period, b.Period) })
+	return out
+}
+
+// snapPeriod rounds p to a whole number of days, hours or minutes when one
+// is within tol: the bins quantise the period, and business cycles are
+// whole days and hours.
+func snapPeriod(p, tol time.Duration) time.Duration {
+	for _, unit := range []time.Duration{24 * time.Hour, time.Hour, time.Minute} {
+		r := p.Round(unit)
+		if r > 0 && (r-p).Abs() <= tol {
+			return r
+		}
+	}
+	return p
+}
+
+// detrend removes the least-squares line from v.
+func detrend(v []float64) {
+	n := float64(len(v))
+	var sx, sy, sxx, sxy float64
+	for i, y := range v {
+		x := float64(i)
+		sx += x
+		sy += y
+		sxx += x * x
+		sxy += x * y
+	}
+	den := n*sxx - sx*sx
+	b := 0.0
+	if den != 0 {
+		b = (n*sxy - sx*sy) / den
+	}
+	a := (sy - b*sx) / n
+	for i := range v {
+		v[i] -= a + b*float64(i)
+	}
+}
+
+// fastSize is the smallest n' ≥ n whose prime factors are 2, 3 and 5,
+// which the FFT handles fastest.
+func fastSize(n int) int {
+	for m := max(n, 1); ; m++ {
+		r := m
+		for _, p := range []int{2, 3, 5} {
+			for r%p == 0 {
+				r /= p
+			}
+		}
+		if r == 1 {
+			return m
+		}
+	}
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
