@@ -71,7 +71,7 @@ func TestDemoQuality(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: fit: %v", ls, err)
 				}
-				results := det.Detect(d.Range(ls, detectFrom, now, time.Minute), model)
+				results := detector.Run(det, detector.Input{Points: d.Range(ls, detectFrom, now, time.Minute), Model: model})
 				score(total[key], ls, injected, results, detectFrom, now)
 			}
 		}

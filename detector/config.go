@@ -1,25 +1,3 @@
-// Package detector scores how far each point is from its baseline.
-//
-// The robust deviation detector standardises every point by its baseline's
-// robust scale, z = (value − expected) / scale, and flags it when |z|
-// reaches a threshold k derived from the sensitivity s ∈ [0, 1]:
-//
-//	k = 2 + 8·(1 − s)        s = 1 → k = 2, s = 0.7 → k = 4.4, s = 0 → k = 10
-//
-// The mapping is linear in k so that analysts moving the sensitivity
-// control see the band widen and narrow evenly. For Gaussian noise the
-// two-sided tail beyond k is about 4.6% of points at k = 2, 0.27% at k = 3,
-// 1·10⁻⁵ at the default 4.4 (one false alarm in about a week of 1m points
-// if the baseline were perfect) and nothing at 10; real business series
-// have heavier tails, which is why the default sits high.
-//
-// The band is expected ∓ k·scale. Score = |z| / (|z| + k) maps a deviation
-// onto [0, 1): 0 on the expected value, exactly 0.5 on the threshold,
-// approaching 1 far outside. Only deviations in the allowed direction
-// count: with direction "up" a dip has score 0. A point is an anomaly when
-// its score is at least 0.5 and, additionally, its absolute deviation
-// reaches min_deviation.absolute and min_deviation.relative·|expected|. The
-// minimum deviation is a business filter and does not change the score.
 package detector
 
 import (
@@ -31,13 +9,24 @@ import (
 
 // Config selects and tunes a detector.
 type Config struct {
-	Type string `yaml:"type,omitempty"` // robust (default); auto currently means robust
+	// Type names the detector family (see New for the list). Default robust.
+	Type string `yaml:"type,omitempty"`
 	// Sensitivity is in [0, 1]; higher flags more. 0 means unset (the
 	// default 0.7); for the least sensitive setting use a small positive
-	// value such as 0.001.
+	// value such as 0.001. Every family maps it to its own threshold.
 	Sensitivity  float64      `yaml:"sensitivity,omitempty"`
 	Direction    string       `yaml:"direction,omitempty"` // both (default), up, down
 	MinDeviation MinDeviation `yaml:"min_deviation,omitempty"`
+	// Persistence turns a crossing into an anomaly only when enough of the
+	// last judged points crossed too. Default k = n = 1 (every crossing).
+	Persistence Persistence `yaml:"persistence,omitempty"`
+
+	// Members are the detectors an ensemble combines with Combine
+	// (max, mean or vote).
+	Members []Config `yaml:"members,omitempty"`
+	Combine string   `yaml:"combine,omitempty"`
+	// Candidates are the detectors type auto chooses from.
+	Candidates []Config `yaml:"candidates,omitempty"`
 }
 
 // MinDeviation keeps tiny wiggles from alerting: a point is an anomaly only
@@ -46,6 +35,14 @@ type Config struct {
 type MinDeviation struct {
 	Absolute float64 `yaml:"absolute,omitempty"`
 	Relative float64 `yaml:"relative,omitempty"` // fraction of |expected|, e.g. 0.1
+}
+
+// Persistence is the k-of-n rule against flapping: a point is an anomaly
+// only when it crosses the threshold and at least K of the last N judged
+// points (itself included) crossed. Zero values mean 1.
+type Persistence struct {
+	K int `yaml:"k,omitempty"`
+	N int `yaml:"n,omitempty"`
 }
 
 // Detector types and directions.
@@ -58,6 +55,10 @@ const (
 	DirectionBoth = "both"
 	DirectionUp   = "up"
 	DirectionDown = "down"
+
+	CombineMax  = "max"
+	CombineMean = "mean"
+	CombineVote = "vote"
 )
 
 // Defaults.
@@ -67,7 +68,7 @@ const (
 	DefaultDirection   = DirectionBoth
 )
 
-// ApplyDefaults fills unset fields.
+// ApplyDefaults fills unset fields, members' and candidates' included.
 func (c *Config) ApplyDefaults() {
 	if c.Type == "" {
 		c.Type = DefaultType
@@ -78,16 +79,26 @@ func (c *Config) ApplyDefaults() {
 	if c.Direction == "" {
 		c.Direction = DefaultDirection
 	}
+	if c.Persistence.K == 0 {
+		c.Persistence.K = 1
+	}
+	if c.Persistence.N == 0 {
+		c.Persistence.N = max(1, c.Persistence.K)
+	}
+	for i := range c.Members {
+		c.Members[i].ApplyDefaults()
+	}
+	for i := range c.Candidates {
+		c.Candidates[i].ApplyDefaults()
+	}
 }
 
 // Validate checks the fields; paths in the returned field.List are
 // relative ("min_deviation.absolute"). Call ApplyDefaults first.
 func (c Config) Validate() error {
 	var errs field.List
-	switch c.Type {
-	case TypeRobust, TypeAuto:
-	default:
-		errs.Addf("type", "unknown detector type %q (want robust or auto)", c.Type)
+	if _, err := build(c); err != nil {
+		errs.Add("", err)
 	}
 	if !(c.Sensitivity >= 0 && c.Sensitivity <= 1) { // also rejects NaN
 		errs.Addf("sensitivity", "sensitivity must be between 0 and 1, got %v", c.Sensitivity)
@@ -104,6 +115,24 @@ func (c Config) Validate() error {
 		if !(f.v >= 0) || math.IsInf(f.v, 0) {
 			errs.Add(f.path, fmt.Errorf("must be a non-negative number, got %v", f.v))
 		}
+	}
+	const maxN = 1000 // a longer memory is a different detector
+	switch p := c.Persistence; {
+	case p.N < 1 || p.N > maxN:
+		errs.Addf("persistence.n", "n must be between 1 and %d, got %d", maxN, p.N)
+	case p.K < 1 || p.K > p.N:
+		errs.Addf("persistence.k", "k must be between 1 and n (%d), got %d", p.N, p.K)
+	}
+	switch c.Combine {
+	case "", CombineMax, CombineMean, CombineVote:
+	default:
+		errs.Addf("combine", "unknown combine %q (want max, mean or vote)", c.Combine)
+	}
+	for i, m := range c.Members {
+		errs.Add(fmt.Sprintf("members[%d]", i), m.Validate())
+	}
+	for i, m := range c.Candidates {
+		errs.Add(fmt.Sprintf("candidates[%d]", i), m.Validate())
 	}
 	return errs.Err()
 }

@@ -2,21 +2,18 @@ package detector
 
 import (
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/seismo-dev/seismo/baseline"
+	"github.com/seismo-dev/seismo/config/field"
 	"github.com/seismo-dev/seismo/series"
 )
 
-// Detector judges points against a baseline model.
-type Detector interface {
-	// Name is the detector type ("robust").
-	Name() string
-	// Detect returns one Result per finite point the model could judge,
-	// in input order. Non-finite points and points whose expectation is
-	// not OK are skipped.
-	Detect(pts []series.Point, m baseline.Model) []Result
+// Input is what a detector judges: cleaned, sorted points.
+type Input struct {
+	History []series.Point // before Points: warms up stateful detectors (may be empty)
+	Points  []series.Point // the points to judge
+	Model   baseline.Model // fitted on History by the caller; nil for detectors that need none
 }
 
 // Result is the verdict on one point.
@@ -24,82 +21,105 @@ type Result struct {
 	T            time.Time
 	Value        float64
 	Expected     float64
-	Lower, Upper float64 // the band: expected ∓ k·scale
-	Score        float64 // in [0, 1], 0.5 at the threshold, 1 only if z overflows (see package doc)
+	Lower, Upper float64 // the band; its meaning depends on the family
+	Score        float64 // in [0, 1], 0.5 at the threshold (see the package doc)
 	Anomaly      bool
-	// Z is the signed standardised deviation (value − expected) / scale.
+	// Z is the signed standardised deviation, e.g. (value − expected) / scale.
 	Z float64
 }
 
-// New returns the detector cfg selects. cfg is used after ApplyDefaults on
-// a copy.
+// Detector is one anomaly-detection algorithm, configured.
+type Detector interface {
+	// Name is the detector type ("robust").
+	Name() string
+	// NewStream returns the causal, online form: each Push sees only the
+	// past. m may be nil for detectors that need no model.
+	NewStream(m baseline.Model) Stream
+}
+
+// Stream judges points one at a time, in time order.
+type Stream interface {
+	// Push judges p. ok=false while warming up, when p is not finite or
+	// when p is not strictly after the last accepted point (never panics).
+	Push(p series.Point) (r Result, ok bool)
+}
+
+// Batcher is implemented by detectors whose batch form differs from
+// replaying the stream (e.g. S-H-ESD over the whole window). Batch results
+// must still be causal-equivalent or documented as look-ahead.
+type Batcher interface {
+	DetectBatch(in Input) []Result
+}
+
+// Warmer is optionally implemented by detectors whose streams need only
+// the last few History points: Run then skips the rest. Warmup returns how
+// many trailing History points a stream needs; a negative number means
+// all of them.
+type Warmer interface {
+	Warmup() int
+}
+
+// Staler is implemented by streams that can judge the absence of data
+// (no-data): Stale returns the verdict a point arriving at now would get,
+// without changing the stream. ok=false when the stream cannot tell.
+type Staler interface {
+	Stale(now time.Time) (r Result, ok bool)
+}
+
+// Run judges in with d: DetectBatch if d implements Batcher, else a stream
+// warmed on History (its last Warmup points when d implements Warmer) and
+// pushed Points. It returns the results of the points that were judged, in
+// time order.
+func Run(d Detector, in Input) []Result {
+	if b, ok := d.(Batcher); ok {
+		return b.DetectBatch(in)
+	}
+	s := d.NewStream(in.Model)
+	hist := in.History
+	if w, ok := d.(Warmer); ok {
+		if n := w.Warmup(); n >= 0 && n < len(hist) {
+			hist = hist[len(hist)-n:]
+		}
+	}
+	for _, p := range hist {
+		s.Push(p)
+	}
+	out := make([]Result, 0, len(in.Points))
+	for _, p := range in.Points {
+		if r, ok := s.Push(p); ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// New returns the detector cfg selects, wrapped in the common gates
+// (direction, min_deviation, persistence). cfg is used after ApplyDefaults
+// on a copy.
 func New(cfg Config) (Detector, error) {
 	cfg.ApplyDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("detector config: %w", err)
 	}
-	return &Robust{cfg: cfg, k: Threshold(cfg.Sensitivity)}, nil
+	d, err := build(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("detector config: %w", err)
+	}
+	return gate(d, cfg), nil
 }
 
-// Threshold maps a sensitivity in [0, 1] to the |z| threshold k = 2 + 8·(1 − s).
+// build is the registry: it returns the ungated detector for cfg.Type, or
+// a field error. cfg has had ApplyDefaults. Validate calls it too, so a
+// family validates its own parameters here.
+func build(cfg Config) (Detector, error) {
+	switch cfg.Type {
+	case TypeRobust, TypeAuto:
+		return &Robust{k: Threshold(cfg.Sensitivity)}, nil
+	}
+	return nil, field.Errorf("type", "unknown detector type %q (want %s)", cfg.Type, "robust or auto")
+}
+
+// Threshold maps a sensitivity in [0, 1] to the z threshold K = 2 + 8·(1 − s).
 func Threshold(sensitivity float64) float64 {
 	return 2 + 8*(1-sensitivity)
-}
-
-// Robust is the robust deviation detector described in the package doc.
-type Robust struct {
-	cfg Config
-	k   float64
-}
-
-// Name returns "robust".
-func (d *Robust) Name() string { return TypeRobust }
-
-// Threshold returns the detector's |z| threshold k.
-func (d *Robust) Threshold() float64 { return d.k }
-
-// Detect implements Detector. A nil model judges nothing.
-func (d *Robust) Detect(pts []series.Point, m baseline.Model) []Result {
-	if m == nil {
-		return nil
-	}
-	out := make([]Result, 0, len(pts))
-	for _, p := range pts {
-		if math.IsNaN(p.V) || math.IsInf(p.V, 0) {
-			continue
-		}
-		e := m.Expect(p.T)
-		if !e.OK || !(e.Scale > 0) || math.IsInf(e.Scale, 0) || math.IsNaN(e.Value) || math.IsInf(e.Value, 0) {
-			continue
-		}
-		out = append(out, d.judge(p, e))
-	}
-	return out
-}
-
-// judge scores one point against its expectation.
-func (d *Robust) judge(p series.Point, e baseline.Expectation) Result {
-	dev := p.V - e.Value
-	z := dev / e.Scale
-	dz := math.Abs(z) // deviation in the allowed direction
-	switch {
-	case d.cfg.Direction == DirectionUp && z < 0, d.cfg.Direction == DirectionDown && z > 0:
-		dz = 0
-	}
-	score := dz / (dz + d.k)
-	if math.IsInf(dz, 0) { // a deviation so large that z overflowed
-		score = 1
-	}
-	return Result{
-		T:        p.T,
-		Value:    p.V,
-		Expected: e.Value,
-		Lower:    e.Value - d.k*e.Scale,
-		Upper:    e.Value + d.k*e.Scale,
-		Score:    score,
-		Z:        z,
-		Anomaly: dz >= d.k &&
-			math.Abs(dev) >= d.cfg.MinDeviation.Absolute &&
-			math.Abs(dev) >= d.cfg.MinDeviation.Relative*math.Abs(e.Value),
-	}
 }

@@ -181,7 +181,7 @@ func TestThresholdAndScore(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rs := newDetector(t, tt.cfg).Detect(pts(tt.v), m)
+			rs := detect(newDetector(t, tt.cfg), pts(tt.v), m)
 			if len(rs) != 1 {
 				t.Fatalf("got %d results", len(rs))
 			}
@@ -203,7 +203,7 @@ func TestSkipsWhatCannotBeJudged(t *testing.T) {
 	d := newDetector(t, Config{})
 	in := pts(1, math.NaN(), math.Inf(1), 2, math.Inf(-1), 3)
 	good := fixedModel{baseline.Expectation{Value: 0, Scale: 1, OK: true}}
-	rs := d.Detect(in, good)
+	rs := detect(d, in, good)
 	if len(rs) != 3 || rs[0].T != at(0) || rs[1].T != at(3) || rs[2].T != at(5) {
 		t.Errorf("results %+v, want the three finite points in order", rs)
 	}
@@ -213,15 +213,15 @@ func TestSkipsWhatCannotBeJudged(t *testing.T) {
 		fixedModel{baseline.Expectation{Value: 0, Scale: 0, OK: true}},
 		fixedModel{baseline.Expectation{Value: math.NaN(), Scale: 1, OK: true}},
 	} {
-		if rs := d.Detect(in, m); len(rs) != 0 {
+		if rs := detect(d, in, m); len(rs) != 0 {
 			t.Errorf("model %v: got %d results, want none", m, len(rs))
 		}
 	}
-	if rs := d.Detect(nil, good); len(rs) != 0 {
+	if rs := detect(d, nil, good); len(rs) != 0 {
 		t.Errorf("no points: %v", rs)
 	}
 	// An overflowing z still scores (1) without NaN.
-	huge := d.Detect(pts(math.MaxFloat64), fixedModel{baseline.Expectation{Value: -math.MaxFloat64, Scale: 1e-9, OK: true}})
+	huge := detect(d, pts(math.MaxFloat64), fixedModel{baseline.Expectation{Value: -math.MaxFloat64, Scale: 1e-9, OK: true}})
 	if len(huge) != 1 || huge[0].Score != 1 || !huge[0].Anomaly {
 		t.Errorf("overflow: %+v", huge)
 	}
@@ -248,7 +248,7 @@ func TestNoAnomaliesInNormalData(t *testing.T) {
 			for seed := uint64(1); seed <= 5; seed++ {
 				m := fit(t, gen(histStart, histEnd, tt.step, tt.f, 0.03, 2, 10*seed), baseline.Config{Seasonality: tt.seasonality}, nil)
 				next := gen(histEnd, histEnd.AddDate(0, 0, 7), tt.step, tt.f, 0.03, 2, 10*seed+1)
-				rs := newDetector(t, Config{}).Detect(next, m)
+				rs := detect(newDetector(t, Config{}), next, m)
 				if len(rs) != len(next) {
 					t.Fatalf("%d results for %d points", len(rs), len(next))
 				}
@@ -302,7 +302,7 @@ func TestInjectedAnomalies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			flagged := anomalies(newDetector(t, tt.cfg).Detect(next, m))
+			flagged := anomalies(detect(newDetector(t, tt.cfg), next, m))
 			if flagged[spike] != tt.spike || flagged[dip] != tt.dip {
 				t.Errorf("spike flagged %v (want %v), dip flagged %v (want %v)", flagged[spike], tt.spike, flagged[dip], tt.dip)
 			}
@@ -342,7 +342,7 @@ func TestMinDeviationSuppressesWiggles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rs := newDetector(t, Config{MinDeviation: tt.md}).Detect(in, m)
+			rs := detect(newDetector(t, Config{MinDeviation: tt.md}), in, m)
 			for i, r := range rs {
 				if r.Anomaly != tt.want[i] {
 					t.Errorf("value %v: anomaly %v, want %v (z %.1f)", r.Value, r.Anomaly, tt.want[i], r.Z)
@@ -371,7 +371,7 @@ func TestConstantSeries(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			level := func(time.Time) float64 { return tt.level }
 			m := fit(t, gen(histStart, histEnd, 5*time.Minute, level, 0, 0, 5), baseline.Config{}, nil)
-			rs := newDetector(t, Config{}).Detect(ptsAt(600, tt.in...), m)
+			rs := detect(newDetector(t, Config{}), ptsAt(600, tt.in...), m)
 			if len(rs) != len(tt.in) {
 				t.Fatalf("%d results", len(rs))
 			}
@@ -385,7 +385,7 @@ func TestConstantSeries(t *testing.T) {
 	// min_deviation is the knob for what still counts as news.
 	zero := func(time.Time) float64 { return 0 }
 	m := fit(t, gen(histStart, histEnd, 5*time.Minute, zero, 0, 0, 5), baseline.Config{}, nil)
-	if rs := newDetector(t, Config{MinDeviation: MinDeviation{Absolute: 10}}).Detect(ptsAt(600, 5), m); rs[0].Anomaly {
+	if rs := detect(newDetector(t, Config{MinDeviation: MinDeviation{Absolute: 10}}), ptsAt(600, 5), m); rs[0].Anomaly {
 		t.Errorf("min_deviation.absolute 10 should suppress a change of 5: %+v", rs[0])
 	}
 }
@@ -414,12 +414,12 @@ func TestHolidayNotComparedWithTradingDay(t *testing.T) {
 	d := newDetector(t, Config{})
 
 	holiday := time.Date(2026, 10, 22, 0, 0, 0, 0, sh) // a Thursday, a holiday
-	if n := len(anomalies(d.Detect(gen(holiday, holiday.AddDate(0, 0, 1), 5*time.Minute, quiet, 0, 1, 7), m))); n != 0 {
+	if n := len(anomalies(detect(d, gen(holiday, holiday.AddDate(0, 0, 1), 5*time.Minute, quiet, 0, 1, 7), m))); n != 0 {
 		t.Errorf("quiet holiday: %d anomalies, want none", n)
 	}
 	trading := time.Date(2026, 10, 21, 0, 0, 0, 0, sh) // a Wednesday, trading
 	day := gen(trading, trading.AddDate(0, 0, 1), 5*time.Minute, quiet, 0, 1, 7)
-	flagged := anomalies(d.Detect(day, m))
+	flagged := anomalies(detect(d, day, m))
 	inSession := 0
 	for _, p := range day {
 		if cal.InSession(p.T) {
@@ -449,7 +449,7 @@ func TestSensitivityMonotonic(t *testing.T) {
 	prevCount := -1
 	for s := 0.001; s <= 1.0001; s += 0.05 {
 		sens := math.Min(s, 1)
-		flagged := anomalies(newDetector(t, Config{Sensitivity: sens}).Detect(next, m))
+		flagged := anomalies(detect(newDetector(t, Config{Sensitivity: sens}), next, m))
 		for ts := range prev {
 			if !flagged[ts] {
 				t.Errorf("sensitivity %.3f drops %v flagged at a lower sensitivity", sens, ts)
@@ -460,8 +460,8 @@ func TestSensitivityMonotonic(t *testing.T) {
 		}
 		prev, prevCount = flagged, len(flagged)
 	}
-	lo := len(anomalies(newDetector(t, Config{Sensitivity: 0.001}).Detect(next, m)))
-	hi := len(anomalies(newDetector(t, Config{Sensitivity: 1}).Detect(next, m)))
+	lo := len(anomalies(detect(newDetector(t, Config{Sensitivity: 0.001}), next, m)))
+	hi := len(anomalies(detect(newDetector(t, Config{Sensitivity: 1}), next, m)))
 	if hi <= lo {
 		t.Errorf("sensitivity 1 flags %d, sensitivity 0.001 flags %d: the control does nothing", hi, lo)
 	}
@@ -477,7 +477,7 @@ func TestColdStart(t *testing.T) {
 	next := gen(histStart.AddDate(0, 0, 2), histStart.AddDate(0, 0, 3), 5*time.Minute, profile, 0.03, 2, 11)
 	spike := len(next) / 2
 	next[spike].V = 20000
-	rs := newDetector(t, Config{}).Detect(next, m)
+	rs := detect(newDetector(t, Config{}), next, m)
 	flagged := anomalies(rs)
 	if !flagged[next[spike].T] {
 		t.Errorf("spike of 20000 not flagged: %+v", rs[spike])
@@ -502,7 +502,7 @@ func TestNaNHistoryAndInput(t *testing.T) {
 			finite++
 		}
 	}
-	rs := newDetector(t, Config{}).Detect(next, m)
+	rs := detect(newDetector(t, Config{}), next, m)
 	if len(rs) != finite {
 		t.Errorf("%d results for %d finite points", len(rs), finite)
 	}
@@ -519,6 +519,40 @@ func BenchmarkDetect(b *testing.B) {
 	d := newDetector(b, Config{})
 	b.ReportAllocs()
 	for b.Loop() {
-		d.Detect(hist, m) // 40320 points
+		detect(d, hist, m) // 40320 points
+	}
+}
+
+// detect judges pts with d and m, with no history.
+func detect(d Detector, pts []series.Point, m baseline.Model) []Result {
+	return Run(d, Input{Points: pts, Model: m})
+}
+
+// checkPaths validates cfg after ApplyDefaults and compares the error
+// paths with want (nil: valid). New must agree.
+func checkPaths(t *testing.T, cfg Config, want []string) {
+	t.Helper()
+	_, newErr := New(cfg)
+	cfg.ApplyDefaults()
+	err := cfg.Validate()
+	if want == nil {
+		if err != nil || newErr != nil {
+			t.Fatalf("Validate = %v, New = %v", err, newErr)
+		}
+		return
+	}
+	var list field.List
+	if !errors.As(err, &list) {
+		t.Fatalf("Validate = %v, want a field.List", err)
+	}
+	var paths []string
+	for _, e := range list {
+		paths = append(paths, e.Path)
+	}
+	if strings.Join(paths, ",") != strings.Join(want, ",") {
+		t.Errorf("paths = %v, want %v", paths, want)
+	}
+	if newErr == nil {
+		t.Error("New accepted an invalid config")
 	}
 }

@@ -128,7 +128,7 @@ func (m *monitor) judge(s series.Series, from time.Time, res *Result) error {
 		return fmt.Errorf("fit baseline: %w", err)
 	}
 	res.Models[s.Labels.String()] = model.Describe()
-	results := m.det.Detect(recent, model)
+	results := detector.Run(m.det, detector.Input{History: history, Points: recent, Model: model})
 	res.Evaluated += len(results)
 	ls := m.eventLabels(s.Labels)
 	for _, r := range results {

@@ -62,7 +62,7 @@ func main() {
 				os.Exit(1)
 			}
 			t2 := time.Now()
-			det.Detect(recent, model)
+			detector.Run(det, detector.Input{History: hist, Points: recent, Model: model})
 			t3 := time.Now()
 			clean, fit, detect = append(clean, t1.Sub(t0)), append(fit, t2.Sub(t1)), append(detect, t3.Sub(t2))
 		}
