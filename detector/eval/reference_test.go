@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/seismo-dev/seismo/datasets"
 	"github.com/seismo-dev/seismo/detector/eval"
@@ -96,5 +95,3 @@ func TestNABReference(t *testing.T) {
 		})
 	}
 }
-
-var _ = time.Time{}
