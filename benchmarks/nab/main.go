@@ -1,7 +1,7 @@
 // Command nab runs Seismo's detectors on the Numenta Anomaly Benchmark
 // (NAB) and scores them with detector/eval's NAB scorer.
 //
-//	go run ./benchmarks/nab [-data DIR] [-out OUT] [-detector NAME|all] [-config FILE] [-parallel N]
+//	go run ./benchmarks/nab [-data DIR] [-out OUT] [-detector NAME|all] [-config FILE] [-parallel N] [-v]
 //
 // DIR is laid out like NAB (data/<category>/*.csv,
 // labels/combined_windows.json); it defaults to ../shared/datasets/nab
@@ -23,7 +23,8 @@
 //	NAB best=<detector> standard=<x> low_fp=<y> low_fn=<z>
 //
 // The detectors and their corpus-wide configurations come from the
-// embedded detectors.yaml, or from -config. Files are scored in parallel;
+// embedded detectors.yaml, or from -config. With -v a per-category
+// breakdown at the corpus-wide standard threshold precedes the table. Files are scored in parallel;
 // the output does not depend on the order in which they finish.
 // Progress and timings go to stderr.
 package main
@@ -62,6 +63,7 @@ func parseFlags(args []string) (options, error) {
 	out := fs.String("out", filepath.Join(os.TempDir(), "seismo-nab"), "directory for the per-file result CSVs")
 	det := fs.String("detector", "all", "detector name from the configuration, or all")
 	cfgPath := fs.String("config", "", "YAML list of {name, detector} entries (default: the embedded detectors.yaml)")
+	verbose := fs.Bool("v", false, "also print each detector's standard score per category")
 	parallel := fs.Int("parallel", runtime.GOMAXPROCS(0), "files scored at once")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
@@ -90,6 +92,7 @@ func parseFlags(args []string) (options, error) {
 		Detector: *det,
 		Entries:  entries,
 		Parallel: *parallel,
+		Verbose:  *verbose,
 		Stdout:   os.Stdout,
 		Stderr:   os.Stderr,
 	}, nil

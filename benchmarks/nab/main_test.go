@@ -285,3 +285,23 @@ func TestParseFlags(t *testing.T) {
 		t.Errorf("parseFlags = %+v", opts)
 	}
 }
+
+func TestRunVerbose(t *testing.T) {
+	opts, stdout := testOptions(t, writeCorpus(t), 2)
+	opts.Verbose = true
+	if err := run(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"jumpy catA 100.0 2.00 -2 2.00 2/2 0",
+		"jumpy catB 100.0 1.00 -1 1.00 1/1 0",
+	} {
+		found := false
+		for _, l := range strings.Split(stdout.String(), "\n") {
+			found = found || strings.Join(strings.Fields(l), " ") == want
+		}
+		if !found {
+			t.Errorf("breakdown lacks %q:\n%s", want, stdout)
+		}
+	}
+}

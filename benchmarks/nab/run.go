@@ -44,6 +44,7 @@ type options struct {
 	Detector  string // an entry name or "all"
 	Entries   []entry
 	Parallel  int
+	Verbose   bool // also print a per-category breakdown
 	Stdout    io.Writer
 	Stderr    io.Writer
 	// New builds a detector from its config; nil means detector.New.
@@ -60,7 +61,7 @@ func (o options) newDetector(cfg detector.Config) (detector.Detector, error) {
 func newFlagSet() *flag.FlagSet {
 	fs := flag.NewFlagSet("nab", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: go run ./benchmarks/nab [-data DIR] [-out OUT] [-detector NAME|all] [-config FILE] [-parallel N]")
+		fmt.Fprintln(fs.Output(), "usage: go run ./benchmarks/nab [-data DIR] [-out OUT] [-detector NAME|all] [-config FILE] [-parallel N] [-v]")
 		fs.PrintDefaults()
 	}
 	return fs
@@ -159,6 +160,20 @@ type row struct {
 	name      string
 	reference bool
 	scores    []eval.NABScore // in eval.Profiles order
+	nab       *eval.NAB
+}
+
+// scoreRow scores one detector's corpus under every profile.
+func scoreRow(name string, reference bool, files []datasets.NABFile, scores [][]float64) (row, error) {
+	n, err := eval.NewNAB(corpus(files, scores))
+	if err != nil {
+		return row{}, fmt.Errorf("score %s: %w", name, err)
+	}
+	r := row{name: name, reference: reference, nab: n}
+	for _, p := range eval.Profiles() {
+		r.scores = append(r.scores, n.Score(p))
+	}
+	return r, nil
 }
 
 // run loads the corpus, runs the selected detectors, writes their results,
@@ -194,11 +209,16 @@ func run(ctx context.Context, opts options) error {
 			return err
 		}
 		fmt.Fprintf(opts.Stderr, "nab: %s: %d points in %v\n", d.name, points, time.Since(start).Round(time.Millisecond))
-		res, err := eval.ScoreNAB(corpus(files, scores))
+		r, err := scoreRow(d.name, false, files, scores)
 		if err != nil {
-			return fmt.Errorf("score %s: %w", d.name, err)
+			return err
 		}
-		rows = append(rows, row{name: d.name, scores: res})
+		rows = append(rows, r)
+	}
+	if opts.Verbose {
+		if err := breakdown(opts.Stdout, rows, files); err != nil {
+			return err
+		}
 	}
 	return report(opts.Stdout, rows)
 }
@@ -323,11 +343,46 @@ func scoreReference(dir, name string, files []datasets.NABFile) (row, error) {
 		}
 		scores[i] = r.Scores
 	}
-	res, err := eval.ScoreNAB(corpus(files, scores))
-	if err != nil {
-		return row{}, err
+	return scoreRow(name, true, files, scores)
+}
+
+// breakdown prints each row's standard score per category at the row's
+// corpus-wide standard threshold. A category's score is normalised with
+// its own null and perfect raw scores; one without windows shows "-" and
+// only its false positives' cost in raw.
+func breakdown(w io.Writer, rows []row, files []datasets.NABFile) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "detector\tcategory\tstandard\traw\tnull\tperfect\thit\tfp")
+	for _, r := range rows {
+		std := r.scores[0]
+		per := r.nab.Breakdown(std.Profile, std.Threshold)
+		var cats []string
+		sums := map[string]*eval.SeriesScore{}
+		for i, f := range files {
+			c, ok := sums[f.Category]
+			if !ok {
+				c = &eval.SeriesScore{}
+				sums[f.Category] = c
+				cats = append(cats, f.Category)
+			}
+			b := per[i]
+			c.Raw, c.Null, c.Perfect = c.Raw+b.Raw, c.Null+b.Null, c.Perfect+b.Perfect
+			c.TP, c.FP, c.FN = c.TP+b.TP, c.FP+b.FP, c.FN+b.FN
+		}
+		for _, cat := range cats {
+			c := sums[cat]
+			norm := "-"
+			if c.Perfect > c.Null {
+				norm = fmt.Sprintf("%.1f", 100*(c.Raw-c.Null)/(c.Perfect-c.Null))
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%.0f\t%.2f\t%d/%d\t%d\n", r.name, cat, norm, c.Raw, c.Null, c.Perfect, c.TP, c.TP+c.FN, c.FP)
+		}
 	}
-	return row{name: name, reference: true, scores: res}, nil
+	fmt.Fprintln(tw)
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("print breakdown: %w", err)
+	}
+	return nil
 }
 
 // report prints the table and the summary line for the best non-reference

@@ -70,15 +70,17 @@ type NABScore struct {
 type NAB struct {
 	rows    []nabRow // scored rows (after probation) of every file
 	windows []nabWindow
+	series  int // number of series
 }
 
 // nabRow is one scored row. sig is σ of its position: relative to its
 // window's end if win ≥ 0, else relative to the preceding window's end
 // (−1 if none).
 type nabRow struct {
-	score float64
-	sig   float64
-	win   int // index into NAB.windows, −1 outside windows
+	score  float64
+	sig    float64
+	win    int // index into NAB.windows, −1 outside windows
+	series int // index of the row's series in the corpus
 }
 
 // nabWindow holds what a window contributes to the perfect detector: σ at
@@ -88,6 +90,7 @@ type nabRow struct {
 type nabWindow struct {
 	perfectSig float64
 	scorable   bool
+	series     int
 }
 
 // NewNAB validates and prepares a corpus. Every series must have as many
@@ -100,6 +103,7 @@ func NewNAB(corpus []Series) (*NAB, error) {
 		if err := n.add(s); err != nil {
 			return nil, fmt.Errorf("NAB series %q: %w", s.Name, err)
 		}
+		n.series++
 	}
 	if len(n.windows) == 0 {
 		return nil, fmt.Errorf("NAB corpus of %d series has no anomaly windows: the score cannot be normalised", len(corpus))
@@ -141,7 +145,7 @@ func (n *NAB) add(s Series) error {
 	base := len(n.windows)
 	for _, sp := range spans {
 		first := max(sp.first, prob)
-		w := nabWindow{scorable: first <= sp.last}
+		w := nabWindow{scorable: first <= sp.last, series: n.series}
 		if w.scorable {
 			w.perfectSig = inWindowSigmoid(first, sp.first, sp.last)
 		}
@@ -153,7 +157,7 @@ func (n *NAB) add(s Series) error {
 		for k < len(spans) && spans[k].last < i {
 			prev, k = k, k+1
 		}
-		r := nabRow{score: s.Scores[i], win: -1}
+		r := nabRow{score: s.Scores[i], win: -1, series: n.series}
 		switch {
 		case k < len(spans) && spans[k].first <= i:
 			r.win = base + k
@@ -254,32 +258,57 @@ func (n *NAB) Score(p Profile) NABScore {
 // detects), without optimising it.
 func (n *NAB) ScoreAt(p Profile, threshold float64) NABScore {
 	s := NABScore{Profile: p, Threshold: threshold}
+	for _, b := range n.Breakdown(p, threshold) {
+		s.Raw += b.Raw
+		s.TP += b.TP
+		s.FP += b.FP
+		s.FN += b.FN
+	}
+	return n.finish(s)
+}
+
+// SeriesScore is one series' share of a NAB score at a given threshold.
+// Raw, Null and Perfect add up to the corpus figures; a series without
+// windows has Null = Perfect = 0 and Raw ≤ 0 (its false positives).
+type SeriesScore struct {
+	Raw, Null, Perfect float64
+	TP, FP, FN         int
+}
+
+// Breakdown returns each series' share of the score for p at threshold,
+// in corpus order: to see where a detector gains and loses.
+func (n *NAB) Breakdown(p Profile, threshold float64) []SeriesScore {
+	out := make([]SeriesScore, n.series)
 	bestSig := make([]float64, len(n.windows))
 	hit := make([]bool, len(n.windows))
 	for _, r := range n.rows {
 		if !(r.score >= threshold) {
 			continue
 		}
-		switch {
-		case r.win < 0:
-			s.Raw += p.FP * r.sig
-			s.FP++
-		case !hit[r.win] || r.sig > bestSig[r.win]:
-			if !hit[r.win] {
-				s.TP++
-			}
+		if r.win < 0 {
+			out[r.series].Raw += p.FP * r.sig
+			out[r.series].FP++
+		} else if !hit[r.win] || r.sig > bestSig[r.win] {
 			hit[r.win], bestSig[r.win] = true, r.sig
 		}
 	}
-	for w := range n.windows {
+	for w, win := range n.windows {
+		s := &out[win.series]
+		s.Null -= p.FN
+		if win.scorable {
+			s.Perfect += p.TP * win.perfectSig
+		} else {
+			s.Perfect -= p.FN
+		}
 		if hit[w] {
 			s.Raw += p.TP * bestSig[w]
+			s.TP++
 		} else {
 			s.Raw -= p.FN
 			s.FN++
 		}
 	}
-	return n.finish(s)
+	return out
 }
 
 // Windows returns the number of anomaly windows in the corpus.

@@ -203,3 +203,34 @@ func TestNABErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestNABBreakdown(t *testing.T) {
+	corpus := []Series{
+		scored(2000, [][2]int{{400, 449}, {1000, 1099}}, 400, 1500), // one hit at the start, one far false positive
+		scored(1000, nil, 500, 501),                                 // two false positives before any window
+		scored(1000, [][2]int{{600, 699}}),                          // missed
+	}
+	nab, err := NewNAB(corpus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := ScaledSigmoid(float64(1500-1099) / 99)
+	want := []SeriesScore{
+		{Raw: 1 + 0.11*sig - 1, Null: -2, Perfect: 2, TP: 1, FP: 1, FN: 1},
+		{Raw: -0.22, FP: 2},
+		{Raw: -1, Null: -1, Perfect: 1, FN: 1},
+	}
+	got := nab.Breakdown(Standard, 0.5)
+	var sum SeriesScore
+	for i := range want {
+		g, w := got[i], want[i]
+		if math.Abs(g.Raw-w.Raw) > 1e-12 || g.Null != w.Null || g.Perfect != w.Perfect || g.TP != w.TP || g.FP != w.FP || g.FN != w.FN {
+			t.Errorf("series %d: %+v, want %+v", i, g, w)
+		}
+		sum.Raw, sum.Null, sum.Perfect = sum.Raw+g.Raw, sum.Null+g.Null, sum.Perfect+g.Perfect
+	}
+	total := nab.ScoreAt(Standard, 0.5)
+	if math.Abs(total.Raw-sum.Raw) > 1e-12 || total.Null != sum.Null || total.Perfect != sum.Perfect {
+		t.Errorf("ScoreAt %+v does not add up the breakdown %+v", total, sum)
+	}
+}
