@@ -121,13 +121,6 @@ type PhaseModel struct {
 	phases     [][]string // by class and bucket: "mon 09:30"
 }
 
-// Fit learns a phase model from pts, which should be cleaned and sorted
-// (series.Clean); NaN and ±Inf values are ignored anyway. cal may be nil.
-// cfg is used as given after ApplyDefaults on a copy.
-func Fit(pts []series.Point, cfg Config, cal *calendar.Calendar) (Model, error) {
-	return FitPhase(pts, cfg, cal)
-}
-
 // FitPhase is Fit returning the concrete model.
 func FitPhase(pts []series.Point, cfg Config, cal *calendar.Calendar) (*PhaseModel, error) {
 	cfg.ApplyDefaults()
@@ -146,6 +139,17 @@ func FitPhase(pts []series.Point, cfg Config, cal *calendar.Calendar) (*PhaseMod
 		m.loc = cal.Location()
 	case cfg.Timezone != "":
 		m.loc, _ = time.LoadLocation(cfg.Timezone) // checked by Validate
+	}
+
+	if len(cfg.Exclude) > 0 {
+		kept := make([]series.Point, 0, len(pts))
+		for _, p := range pts {
+			if !excluded(p.T, cfg.Exclude) {
+				kept = append(kept, p)
+			}
+		}
+		m.notes = append(m.notes, fmt.Sprintf("%d points in %d noise ranges kept out of the fit", len(pts)-len(kept), len(cfg.Exclude)))
+		pts = kept
 	}
 
 	vals := make([]float64, 0, len(pts))
@@ -184,9 +188,8 @@ func FitPhase(pts []series.Point, cfg Config, cal *calendar.Calendar) (*PhaseMod
 		covered += gaps[len(gaps)/2]
 	}
 	m.seasonality = cfg.Seasonality
-	if m.seasonality == SeasonalityAuto {
-		m.seasonality = SeasonalityWeekly
-		m.notes = append(m.notes, "seasonality auto resolved as weekly (periodogram selection not implemented yet)")
+	if m.seasonality == SeasonalityAuto || m.seasonality == SeasonalityPeriods {
+		m.seasonality = phaseSeasonality(pts, cfg, &m.notes)
 	}
 	requested := m.seasonality
 	if m.seasonality == SeasonalityWeekly && covered < 14*24*time.Hour {
@@ -385,6 +388,43 @@ func FitPhase(pts []series.Point, cfg Config, cal *calendar.Calendar) (*PhaseMod
 	return m, nil
 }
 
+// phaseSeasonality maps detected (auto) or fixed periods onto what a
+// phase model can represent: weekly with a 7d period, daily with 1d or a
+// period dividing 1d (time-of-day buckets repeat it), else none. Notes
+// record what was found and what was not representable.
+func phaseSeasonality(pts []series.Point, cfg Config, notes *[]string) string {
+	var periods []time.Duration
+	if cfg.Seasonality == SeasonalityPeriods {
+		for _, d := range cfg.Periods {
+			periods = append(periods, d.Std())
+		}
+	} else {
+		found := DetectSeasonality(pts, 0, DetectOptions{Exclude: cfg.Exclude})
+		var parts []string
+		for _, p := range found {
+			periods = append(periods, p.Period)
+			parts = append(parts, fmt.Sprintf("%s (strength %.2f)", field.Duration(p.Period), p.Strength))
+		}
+		if len(parts) == 0 {
+			parts = []string{"no period"}
+		}
+		*notes = append(*notes, "seasonality auto found "+strings.Join(parts, ", "))
+	}
+	day := 24 * time.Hour
+	out := SeasonalityNone
+	for _, p := range periods {
+		switch {
+		case p == 7*day:
+			out = SeasonalityWeekly
+		case p <= day && day%p == 0 && out == SeasonalityNone:
+			out = SeasonalityDaily
+		default:
+			*notes = append(*notes, fmt.Sprintf("period %s is not a day or a week; the phase model ignores it", field.Duration(p)))
+		}
+	}
+	return out
+}
+
 // residualWindow is how many buckets either side of a key contribute
 // residuals to its scale. Measured on the weekly synthetic profile (20
 // seeds × one week of 5m points at default sensitivity) the false-positive
@@ -569,6 +609,7 @@ func (m *PhaseModel) Describe() string {
 // modelJSON is the persisted form of a PhaseModel. Cells are stored as
 // [value, scale, samples, level] arrays to keep 1m-bucket models compact.
 type modelJSON struct {
+	Model       string           `json:"model"`
 	Kind        string           `json:"kind"`
 	Version     int              `json:"version"`
 	Requested   string           `json:"requested_seasonality"`
@@ -601,7 +642,7 @@ func cellFrom(a [4]float64) (cell, error) {
 // fitted with, so UnmarshalModel can restore it without refitting.
 func (m *PhaseModel) MarshalJSON() ([]byte, error) {
 	j := modelJSON{
-		Kind: m.Name(), Version: modelVersion,
+		Model: m.Name(), Kind: m.Name(), Version: modelVersion,
 		Requested: m.requested, Seasonality: m.seasonality,
 		Bucket: m.bucket.String(), MinSamples: m.minSamples, Timezone: m.loc.String(),
 		From: m.from, To: m.to, Points: m.points, Notes: m.notes,
@@ -627,7 +668,7 @@ func (m *PhaseModel) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &j); err != nil {
 		return fmt.Errorf("decode baseline model: %w", err)
 	}
-	if j.Kind != "phase" || j.Version != modelVersion {
+	if j.Kind != "phase" || (j.Model != "" && j.Model != "phase") || j.Version != modelVersion {
 		return fmt.Errorf("decode baseline model: unsupported kind %q version %d", j.Kind, j.Version)
 	}
 	n := PhaseModel{requested: j.Requested, seasonality: j.Seasonality, minSamples: j.MinSamples,
@@ -674,24 +715,4 @@ func (m *PhaseModel) UnmarshalJSON(data []byte) error {
 	}
 	*m = n
 	return nil
-}
-
-// UnmarshalModel restores any model written by json.Marshal of a Model
-// returned by Fit.
-func UnmarshalModel(data []byte) (Model, error) {
-	var head struct {
-		Kind string `json:"kind"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, fmt.Errorf("decode baseline model: %w", err)
-	}
-	switch head.Kind {
-	case "phase":
-		m := new(PhaseModel)
-		if err := m.UnmarshalJSON(data); err != nil {
-			return nil, err
-		}
-		return m, nil
-	}
-	return nil, fmt.Errorf("decode baseline model: unknown kind %q", head.Kind)
 }

@@ -169,7 +169,7 @@ func TestColdStart(t *testing.T) {
 		{"one day daily falls to global", 1, "daily", "none", "1d of history is shorter than the two days daily seasonality needs; using the global median"},
 		{"two days daily", 2, "daily", "daily", ""},
 		{"none stays none", 28, "none", "none", ""},
-		{"auto", 28, "auto", "weekly", "auto resolved as weekly"},
+		{"auto", 28, "auto", "weekly", "seasonality auto found 1d (strength"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

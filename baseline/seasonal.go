@@ -1,0 +1,346 @@
+package baseline
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/seismo-dev/seismo/baseline/calendar"
+	"github.com/seismo-dev/seismo/config/field"
+	"github.com/seismo-dev/seismo/series"
+)
+
+// season is one seasonal component: a period of P grid steps divided into
+// len(V) equal cells (one cell per step when the history has enough
+// samples per phase, coarser otherwise).
+type season struct {
+	P int       `json:"p"`
+	V []float64 `json:"v"`
+}
+
+// cell is the cell of phase ph ∈ [0, P).
+func (s *season) cell(ph int) int { return int(int64(ph) * int64(len(s.V)) / int64(s.P)) }
+
+// at is the component's value at grid index k.
+func (s *season) at(k int64) float64 { return s.V[s.cell(phase(k, s.P))] }
+
+// phase is k mod p in [0, p).
+func phase(k int64, p int) int {
+	r := int(k % int64(p))
+	if r < 0 {
+		r += p
+	}
+	return r
+}
+
+// cellsFor is the number of cells for a period of p steps fitted on valid
+// samples: one per step when every phase has at least perCell samples,
+// else as many as keep perCell samples per cell (at least 1).
+func cellsFor(p, valid, perCell int) int {
+	if valid >= p*perCell {
+		return p
+	}
+	return max(1, min(p, valid/perCell))
+}
+
+// cellTable maps every phase of s to its cell, so that fitting loops do
+// not divide.
+func (s *season) cellTable() []int32 {
+	t := make([]int32, s.P)
+	for ph := range t {
+		t[ph] = int32(s.cell(ph))
+	}
+	return t
+}
+
+// floors are the scale floors of the package documentation, in original
+// units.
+type floors struct {
+	Global  float64 `json:"global"`  // GlobalScaleFloor × the robust scale of all values
+	Quantum float64 `json:"quantum"` // QuantumScaleFloor for integer data, else 0
+	Poisson bool    `json:"poisson"` // non-negative integers: at least sqrt(value) where the data vary
+}
+
+func (f floors) apply(value, scale float64) float64 {
+	s := max(scale, RelativeScaleFloor*math.Abs(value), f.Global, f.Quantum, MinScale)
+	if f.Poisson && scale > 0 {
+		s = max(s, math.Sqrt(math.Abs(value)))
+	}
+	return s
+}
+
+// newFloors computes the floors of g's values.
+func newFloors(g *grid) floors {
+	vals := make([]float64, 0, g.valid)
+	for _, v := range g.v {
+		if !math.IsNaN(v) {
+			vals = append(vals, v)
+		}
+	}
+	st, _ := summarize(vals, nil)
+	f := floors{Global: GlobalScaleFloor * st.scale * g.norm}
+	if math.IsNaN(f.Global) || math.IsInf(f.Global, 0) {
+		f.Global = 0
+	}
+	if g.integral {
+		f.Quantum = QuantumScaleFloor
+		f.Poisson = g.counts
+	}
+	return f
+}
+
+// meta is what every grid-based model (STL, Holt–Winters, EWMA) keeps
+// besides its own state: where its grid starts, what it was fitted on,
+// the periods it uses, and the calendar fallback.
+type meta struct {
+	requested string   // Config.Seasonality, or "periods"
+	periods   []Period // periods in use
+	t0        time.Time
+	step      time.Duration
+	from, to  time.Time
+	points    int
+	notes     []string
+	fl        floors
+	// With a calendar, the model is fitted on full trading days only;
+	// other days (holidays, weekends, half days) are answered by a phase
+	// model with calendar day classes fitted on the same history.
+	cal   *calendar.Calendar
+	other *PhaseModel
+}
+
+// index is the grid index of t, rounded down.
+func (m *meta) index(t time.Time) int64 {
+	d := t.Sub(m.t0)
+	k := int64(d / m.step)
+	if d%m.step < 0 {
+		k--
+	}
+	return k
+}
+
+// calendarExpect answers t from the calendar fallback when t is not on a
+// full trading day; ok is false when the model itself should answer.
+func (m *meta) calendarExpect(t time.Time) (Expectation, bool) {
+	if m.cal == nil || m.other == nil || m.cal.DayType(t) == calendar.Trading {
+		return Expectation{}, false
+	}
+	return m.other.Expect(t), true
+}
+
+func (m *meta) describe(b *strings.Builder) {
+	if len(m.periods) > 0 {
+		parts := make([]string, len(m.periods))
+		for i, p := range m.periods {
+			parts[i] = field.Duration(p.Period).String()
+			if p.Strength > 0 {
+				parts[i] += fmt.Sprintf(" (strength %.2f)", p.Strength)
+			}
+		}
+		fmt.Fprintf(b, "; periods %s", strings.Join(parts, ", "))
+	}
+	fmt.Fprintf(b, "; step %s; fitted on %d points from %s to %s", field.Duration(m.step), m.points,
+		m.from.UTC().Format(time.RFC3339), m.to.UTC().Format(time.RFC3339))
+	if m.cal != nil {
+		b.WriteString("; trading calendar: fitted on full trading days, other days use per-phase day classes")
+	}
+	for _, n := range m.notes {
+		b.WriteString("; ")
+		b.WriteString(n)
+	}
+}
+
+// prepared is a history ready for a grid-based model: the grid, the
+// periods in grid steps, and the shared metadata.
+type prepared struct {
+	g     grid
+	steps []int // period lengths in grid steps, ascending
+	meta  meta
+}
+
+// prepare builds the grid of pts, resolves the seasonality of cfg into
+// periods (detecting them for auto), drops the periods the history is too
+// short for (cold start), fits the calendar fallback, and masks the days
+// that are not full trading days. cfg must have defaults applied.
+func prepare(pts []series.Point, cfg Config, cal *calendar.Calendar) (*prepared, error) {
+	g, ok := buildGrid(pts, 0, cfg.Exclude)
+	if !ok || g.valid < cfg.MinSamples {
+		return nil, fmt.Errorf("fit baseline on %d finite points (need %d): %w", g.valid, cfg.MinSamples, ErrNotEnoughData)
+	}
+	p := &prepared{g: g}
+	m := &p.meta
+	m.requested, m.t0, m.step, m.from, m.to, m.points = cfg.Seasonality, g.t0, g.step, g.from, g.to, g.valid
+	m.fl = newFloors(&g)
+	day := 24 * time.Hour
+	var want []Period
+	switch cfg.Seasonality {
+	case SeasonalityDaily:
+		want = []Period{{Period: day}}
+	case SeasonalityWeekly:
+		want = []Period{{Period: day}, {Period: 7 * day}}
+	case SeasonalityPeriods:
+		for _, d := range cfg.Periods {
+			want = append(want, Period{Period: d.Std()})
+		}
+	case SeasonalityAuto:
+		want = detectGrid(&p.g, DetectOptions{})
+		if len(want) == 0 {
+			m.notes = append(m.notes, "seasonality auto found no period")
+		}
+	}
+	span := g.span()
+	for _, per := range want {
+		s := int((per.Period + g.step/2) / g.step)
+		switch {
+		case s < 2:
+			m.notes = append(m.notes, fmt.Sprintf("period %s is shorter than two steps of %s; ignored", field.Duration(per.Period), field.Duration(g.step)))
+		case 2*per.Period > span:
+			m.notes = append(m.notes, fmt.Sprintf("cold start: %s of history is shorter than two cycles of the %s period; period dropped",
+				field.Duration(roundDur(span)), field.Duration(per.Period)))
+		default:
+			dup := false
+			for _, q := range p.steps {
+				dup = dup || q == s
+			}
+			if !dup {
+				p.steps = append(p.steps, s)
+				m.periods = append(m.periods, per)
+			}
+		}
+	}
+	if cal != nil {
+		m.cal = cal
+		var err error
+		pc := Config{Seasonality: SeasonalityDaily, Bucket: cfg.Bucket, MinSamples: cfg.MinSamples, Exclude: cfg.Exclude}
+		if m.other, err = FitPhase(pts, pc, cal); err != nil {
+			return nil, fmt.Errorf("fit calendar fallback: %w", err)
+		}
+		if n := p.g.maskNonTrading(cal); n > 0 {
+			m.notes = append(m.notes, fmt.Sprintf("%d points on days that are not full trading days kept out of the fit", n))
+		}
+		if p.g.valid < cfg.MinSamples {
+			return nil, fmt.Errorf("fit baseline on %d points of full trading days (need %d): %w", p.g.valid, cfg.MinSamples, ErrNotEnoughData)
+		}
+	}
+	return p, nil
+}
+
+// scaleProfile is the robust residual scale by cell of the shortest
+// period (one cell without seasons): 1.4826 × the median |residual| of the
+// cell, each cell holding at least scalePerCell residuals. resid is in
+// normalized units; the result is not.
+func scaleProfile(resid []float64, steps []int, norm float64) season {
+	valid := 0
+	for _, e := range resid {
+		if !math.IsNaN(e) {
+			valid++
+		}
+	}
+	s := season{P: 1, V: []float64{0}}
+	if len(steps) > 0 {
+		s.P = steps[0]
+		s.V = make([]float64, cellsFor(s.P, valid, scalePerCell))
+	}
+	nc := len(s.V)
+	counts := make([]int, nc+1)
+	table := s.cellTable()
+	ph := 0
+	for _, e := range resid {
+		if !math.IsNaN(e) {
+			counts[table[ph]+1]++
+		}
+		if ph++; ph == s.P {
+			ph = 0
+		}
+	}
+	for c := 1; c <= nc; c++ {
+		counts[c] += counts[c-1]
+	}
+	buf := make([]float64, valid)
+	fill := append([]int(nil), counts[:nc]...)
+	ph = 0
+	for _, e := range resid {
+		if !math.IsNaN(e) {
+			c := table[ph]
+			buf[fill[c]] = math.Abs(e)
+			fill[c]++
+		}
+		if ph++; ph == s.P {
+			ph = 0
+		}
+	}
+	all := 0.0
+	if valid > 0 {
+		all = median(append([]float64(nil), buf...))
+	}
+	for c := range nc {
+		part := buf[counts[c]:counts[c+1]]
+		v := all
+		if len(part) > 0 {
+			v = median(part)
+			if v == 0 { // mostly exact fits: the mean still sees the rest
+				sum := 0.0
+				for _, x := range part {
+					sum += x
+				}
+				v = sum / float64(len(part)) * meanADToSigma / madToSigma
+			}
+		}
+		s.V[c] = madToSigma * v * norm
+	}
+	return s
+}
+
+// scalePerCell is the least number of residuals behind a scale estimate.
+const scalePerCell = 30
+
+// finite reports whether every x is finite.
+func finite(xs ...float64) bool {
+	for _, x := range xs {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// modelBytes estimates the memory a fitted model holds (its slices and
+// fixed fields; strings and the shared calendar are not counted), for the
+// memory benchmark.
+func modelBytes(m Model) int {
+	const f = 8
+	seasonBytes := func(s season) int { return 16 + f*len(s.V) }
+	metaBytes := func(m *meta) int {
+		n := 256 + 32*len(m.periods)
+		if m.other != nil {
+			n += modelBytes(m.other)
+		}
+		return n
+	}
+	switch m := m.(type) {
+	case *Anchored:
+		return 48 + modelBytes(m.Base)
+	case *STLModel:
+		n := metaBytes(&m.meta) + 64 + f*len(m.knots) + seasonBytes(m.scale)
+		for _, s := range m.seasons {
+			n += seasonBytes(s)
+		}
+		return n
+	case *HWModel:
+		return metaBytes(&m.meta) + 128 + seasonBytes(m.season) + seasonBytes(m.scale)
+	case *EWMAModel:
+		return metaBytes(&m.meta) + 32
+	case *PhaseModel:
+		n := 512
+		for _, row := range m.cells {
+			n += 24 + len(row)*32
+		}
+		for _, row := range m.phases {
+			for _, s := range row {
+				n += 16 + len(s)
+			}
+		}
+		return n
+	}
+	return 0
+}
