@@ -179,7 +179,12 @@ func anchorTail(m Model, pts []series.Point, cfg LevelShiftConfig, exclude []Tim
 	if cfg.Disable {
 		return m
 	}
-	r := NewReanchorer(m, cfg)
+	// Measure against the model's view of the future where it differs.
+	var probe Model = m
+	if a, ok := m.(aheadModel); ok {
+		probe = aheadView{a}
+	}
+	r := NewReanchorer(probe, cfg)
 	want := 4 * r.cfg.Window
 	tail := make([]series.Point, 0, want)
 	sorted := true
@@ -206,5 +211,19 @@ func anchorTail(m Model, pts []series.Point, cfg LevelShiftConfig, exclude []Tim
 	for i := len(tail) - 1; i >= 0; i-- {
 		r.Push(tail[i])
 	}
-	return r.Model()
+	if r.shifts == 0 || r.offset == 0 {
+		return m
+	}
+	return &Anchored{Base: m, Offset: r.offset, Since: r.since}
 }
+
+// aheadModel is a model whose expectation inside its history differs from
+// its view of the future (STLModel: interpolated trend vs final level).
+type aheadModel interface {
+	Model
+	expectAhead(t time.Time) Expectation
+}
+
+type aheadView struct{ aheadModel }
+
+func (v aheadView) Expect(t time.Time) Expectation { return v.expectAhead(t) }

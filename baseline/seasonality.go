@@ -47,6 +47,11 @@ const (
 	multipleGain = 0.1
 )
 
+// minDiffCorrelation is the autocorrelation of the first differences a
+// period's lag needs (with the bins of at most 2048 points, noise alone
+// stays within about ±0.05).
+const minDiffCorrelation = 0.1
+
 func (o *DetectOptions) defaults() {
 	if o.MaxPeriods <= 0 {
 		o.MaxPeriods = DefaultMaxPeriods
@@ -74,7 +79,11 @@ func (o *DetectOptions) defaults() {
 //  2. each candidate is refined to the integer lag, within the
 //     periodogram's resolution around the peak, where the autocorrelation
 //     (computed by FFT, unbiased) is highest; it is kept if that lag is a
-//     local maximum of the autocorrelation and reaches MinStrength;
+//     local maximum of the autocorrelation, reaches MinStrength, and rises
+//     MinStrength above the lowest autocorrelation at shorter lags, and
+//     the first differences correlate at that lag too (at least 0.1): a
+//     random walk's slowly decaying autocorrelation has wiggles that look
+//     like periods, but its changes are uncorrelated;
 //  3. multiples kP of a kept period are tested too (a week is seven days)
 //     and kept when their autocorrelation exceeds P's by multipleGain;
 //  4. a period within half a bin of a whole number of days, hours or
@@ -140,6 +149,24 @@ func detectGrid(g *grid, opts DetectOptions) []Period {
 	for k := 0; k <= maxLag; k++ {
 		acf[k] = acov[k] / float64(nd-k) / r0
 	}
+	// The same for the first differences: a seasonal shape repeats in its
+	// changes too, while a random walk's changes are white noise with no
+	// correlation at any lag, however periodic its level may look.
+	clear(buf)
+	for i := 1; i < nd; i++ {
+		buf[i-1] = xd[i] - xd[i-1]
+	}
+	coef = fft.Coefficients(coef, buf)
+	for i, c := range coef {
+		coef[i] = complex(real(c)*real(c)+imag(c)*imag(c), 0)
+	}
+	dcov := fft.Sequence(acov, coef)
+	dacf := make([]float64, maxLag+1)
+	if d0 := dcov[0] / float64(nd-1); d0 > 0 {
+		for k := 0; k <= maxLag; k++ {
+			dacf[k] = dcov[k] / float64(nd-1-k) / d0
+		}
+	}
 
 	// Periodogram of the windowed series.
 	clear(buf)
@@ -169,11 +196,20 @@ func detectGrid(g *grid, opts DetectOptions) []Period {
 		peaks = peaks[:4*opts.MaxPeriods+4]
 	}
 
+	// lowest[L] is the smallest autocorrelation at lags 1..L: a real
+	// period's autocorrelation dips between 0 and its lag (to −1 at half
+	// the lag for a sinusoid), while a random walk's decays smoothly and
+	// wiggles, so a peak must rise MinStrength above that dip.
+	lowest := make([]float64, maxLag+1)
+	lowest[0] = 1
+	for k := 1; k <= maxLag; k++ {
+		lowest[k] = min(lowest[k-1], acf[k])
+	}
 	isMax := func(L int) bool {
 		if L < 2 || L > maxLag {
 			return false
 		}
-		if acf[L] < acf[L-1] {
+		if acf[L] < acf[L-1] || acf[L]-lowest[L] < opts.MinStrength || dacf[L] < minDiffCorrelation {
 			return false
 		}
 		return L == maxLag || acf[L] >= acf[L+1]

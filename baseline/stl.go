@@ -63,6 +63,19 @@ func (m *STLModel) Expect(t time.Time) Expectation {
 	return Expectation{Value: v, Scale: m.fl.apply(v, sc), OK: true, Samples: m.points, Source: ModelSTL}
 }
 
+// expectAhead is the expectation as the model sees the future: the final
+// level with the seasons, whatever the trend was at t. Re-anchoring at fit
+// time measures the recent residuals against it, so that the part of a
+// recent shift the trend already absorbed is not counted twice.
+func (m *STLModel) expectAhead(t time.Time) Expectation {
+	e := m.Expect(t)
+	if e.OK && e.Source == ModelSTL {
+		k := m.index(t)
+		e.Value += m.level - m.trendAt(k)
+	}
+	return e
+}
+
 func (m *STLModel) trendAt(k int64) float64 {
 	last := int64(m.n - 1)
 	switch {
