@@ -21,6 +21,20 @@ type Config struct {
 	// last judged points crossed too. Default k = n = 1 (every crossing).
 	Persistence Persistence `yaml:"persistence,omitempty"`
 
+	// Parameters of the families, each under its type's own key; only the
+	// selected type's key is read.
+	Static            StaticConfig            `yaml:"static,omitempty"`
+	ZScore            WindowConfig            `yaml:"zscore,omitempty"`
+	RobustZ           WindowConfig            `yaml:"robust_z,omitempty"`
+	IQR               WindowConfig            `yaml:"iqr,omitempty"`
+	EWMA              EWMAConfig              `yaml:"ewma,omitempty"`
+	CUSUM             CUSUMConfig             `yaml:"cusum,omitempty"`
+	LevelShift        WindowConfig            `yaml:"level_shift,omitempty"`
+	Flatline          FlatlineConfig          `yaml:"flatline,omitempty"`
+	NoData            NoDataConfig            `yaml:"no_data,omitempty"`
+	RateOfChange      WindowConfig            `yaml:"rate_of_change,omitempty"`
+	DistributionShift DistributionShiftConfig `yaml:"distribution_shift,omitempty"`
+
 	// Members are the detectors an ensemble combines with Combine
 	// (max, mean or vote).
 	Members []Config `yaml:"members,omitempty"`

@@ -2,6 +2,7 @@ package detector
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/seismo-dev/seismo/baseline"
@@ -112,11 +113,41 @@ func New(cfg Config) (Detector, error) {
 // a field error. cfg has had ApplyDefaults. Validate calls it too, so a
 // family validates its own parameters here.
 func build(cfg Config) (Detector, error) {
+	k := Threshold(cfg.Sensitivity)
+	var errs field.List
 	switch cfg.Type {
 	case TypeRobust, TypeAuto:
-		return &Robust{k: Threshold(cfg.Sensitivity)}, nil
+		return &Robust{k: k}, nil
+	case TypeStatic:
+		return newStatic(cfg.Static)
+	case TypeZScore:
+		return &ZScore{window: cfg.ZScore.window("zscore", DefaultZScoreWindow, &errs), k: k}, errs.Err()
+	case TypeRobustZ:
+		return &RobustZ{window: cfg.RobustZ.window("robust_z", DefaultRobustZWindow, &errs), k: k}, errs.Err()
+	case TypeIQR:
+		return &IQR{window: cfg.IQR.window("iqr", DefaultIQRWindow, &errs), k: tukeyK(cfg.Sensitivity)}, errs.Err()
+	case TypeEWMA:
+		return newEWMA(cfg.EWMA, cfg.Sensitivity)
+	case TypeCUSUM:
+		return newCUSUM(cfg.CUSUM, cfg.Sensitivity)
+	case TypeLevelShift:
+		return &LevelShift{window: cfg.LevelShift.window("level_shift", DefaultLevelShiftWindow, &errs), t: 1 + 4*(1-cfg.Sensitivity)}, errs.Err()
+	case TypeFlatline:
+		return newFlatline(cfg.Flatline, cfg.Sensitivity)
+	case TypeNoData:
+		return newNoData(cfg.NoData, cfg.Sensitivity)
+	case TypeRateOfChange:
+		return &RateOfChange{window: cfg.RateOfChange.window("rate_of_change", DefaultRateOfChangeWindow, &errs), k: k}, errs.Err()
+	case TypeDistributionShift:
+		return newDistributionShift(cfg.DistributionShift, cfg.Sensitivity)
 	}
-	return nil, field.Errorf("type", "unknown detector type %q (want %s)", cfg.Type, "robust or auto")
+	return nil, field.Errorf("type", "unknown detector type %q (want one of %s)", cfg.Type, strings.Join(types, ", "))
+}
+
+// types lists the types build knows, for error messages.
+var types = []string{
+	TypeRobust, TypeAuto, TypeStatic, TypeZScore, TypeRobustZ, TypeIQR, TypeEWMA, TypeCUSUM,
+	TypeLevelShift, TypeFlatline, TypeNoData, TypeRateOfChange, TypeDistributionShift,
 }
 
 // Threshold maps a sensitivity in [0, 1] to the z threshold K = 2 + 8·(1 − s).

@@ -1,0 +1,160 @@
+package detector
+
+import (
+	"math"
+
+	"github.com/seismo-dev/seismo/baseline"
+	"github.com/seismo-dev/seismo/config/field"
+	"github.com/seismo-dev/seismo/series"
+)
+
+// TypeDistributionShift is the distribution-shift detector.
+const TypeDistributionShift = "distribution_shift"
+
+// DistributionShiftConfig tunes type distribution_shift.
+type DistributionShiftConfig struct {
+	// Window is the number of recent points compared; default 50.
+	Window int `yaml:"window,omitempty"`
+	// Reference is the number of points before them that define normal;
+	// default 200.
+	Reference int `yaml:"reference,omitempty"`
+	// Bins is the number of histogram bins, cut at the reference's
+	// quantiles; default 10, between 2 and 64.
+	Bins int `yaml:"bins,omitempty"`
+}
+
+// Defaults of type distribution_shift.
+const (
+	DefaultDistShiftWindow    = 50
+	DefaultDistShiftReference = 200
+	DefaultDistShiftBins      = 10
+)
+
+// DistributionShift detects a change in the distribution of values, not
+// only in their level (type distribution_shift): a new variance, a new
+// mode, a series that turned bimodal. It compares the histogram q of the
+// last w points (the point judged included) with the histogram p of the r
+// points before them, over b bins cut at the reference's quantiles (so p
+// is about uniform), both smoothed with half a count per bin, by the
+// relative entropy (Kullback–Leibler divergence)
+//
+//	D = Σ q_i·ln(q_i / p_i)
+//
+// For independent points from one distribution, G = 2·w·D / (1 + w/r) is
+// about χ² with b − 1 degrees of freedom (the G-test of the two samples),
+// so it is standardised as z = (G − (b − 1)) / √(2(b − 1)) and crosses
+// when z ≥ K(s). Score = z / (z + K) (0 when z ≤ 0). Z is z with the sign
+// of median_recent − median_reference (so direction applies); Expected is
+// the reference's median and the band its 5% and 95% quantiles.
+// min_deviation does not apply. Strongly autocorrelated series break the
+// independence the calibration assumes and alert more: raise window or
+// lower the sensitivity. Parameters: distribution_shift.window (50),
+// .reference (200), .bins (10). It ignores the model and judges once it
+// has window + reference points.
+type DistributionShift struct {
+	window, reference, bins int
+	k                       float64
+}
+
+func newDistributionShift(c DistributionShiftConfig, sensitivity float64) (*DistributionShift, error) {
+	var errs field.List
+	d := &DistributionShift{
+		window:    checkWindow(c.Window, "distribution_shift.window", DefaultDistShiftWindow, &errs),
+		reference: checkWindow(c.Reference, "distribution_shift.reference", DefaultDistShiftReference, &errs),
+		bins:      c.Bins,
+		k:         Threshold(sensitivity),
+	}
+	if d.bins == 0 {
+		d.bins = DefaultDistShiftBins
+	}
+	if d.bins < 2 || d.bins > 64 {
+		errs.Addf("distribution_shift.bins", "must be between 2 and 64, got %d", c.Bins)
+	}
+	return d, errs.Err()
+}
+
+// Name returns "distribution_shift".
+func (d *DistributionShift) Name() string { return TypeDistributionShift }
+
+// Warmup returns both windows.
+func (d *DistributionShift) Warmup() int { return d.window + d.reference }
+
+func (d *DistributionShift) exempt() (direction, deviation bool) { return false, true }
+
+// NewStream implements Detector; the model is not used.
+func (d *DistributionShift) NewStream(baseline.Model) Stream {
+	s := &distShiftStream{
+		d:      d,
+		recent: newSortedWindow(d.window),
+		ref:    newSortedWindow(d.reference),
+		lnc:    make([]float64, max(d.window, d.reference)+1),
+		edges:  make([]float64, d.bins-1),
+	}
+	for c := range s.lnc {
+		s.lnc[c] = math.Log(float64(c) + distShiftAlpha)
+	}
+	return s
+}
+
+// distShiftAlpha is the smoothing count added to every bin.
+const distShiftAlpha = 0.5
+
+type distShiftStream struct {
+	d           *DistributionShift
+	ck          clock
+	recent, ref *sortedWindow
+	lnc         []float64 // ln(c + α) for every count c, so no logarithm per point
+	edges       []float64
+}
+
+// Push implements Stream.
+func (s *distShiftStream) Push(p series.Point) (Result, bool) {
+	if !finite(p.V) || !s.ck.accept(p.T) {
+		return Result{}, false
+	}
+	if old, ok := s.recent.push(p.V); ok {
+		s.ref.push(old)
+	}
+	if !s.ref.full() {
+		return Result{}, false
+	}
+	d := s.d
+	b := d.bins
+	for i := range s.edges {
+		s.edges[i] = s.ref.quantile(float64(i+1) / float64(b))
+	}
+	w, r := float64(d.window), float64(d.reference)
+	invW := 1 / (w + float64(b)*distShiftAlpha)
+	lnW := math.Log(w + float64(b)*distShiftAlpha) // constant per stream, cheap next to the loop
+	lnR := math.Log(r + float64(b)*distShiftAlpha)
+	var div float64
+	prevQ, prevP := 0, 0
+	for i := 0; i < b; i++ {
+		cq, cp := len(s.recent.sorted), len(s.ref.sorted)
+		if i < b-1 {
+			cq, cp = searchGT(s.recent.sorted, s.edges[i]), searchGT(s.ref.sorted, s.edges[i])
+		}
+		nq, np := cq-prevQ, cp-prevP
+		prevQ, prevP = cq, cp
+		q := (float64(nq) + distShiftAlpha) * invW
+		div += q * (s.lnc[nq] - lnW - s.lnc[np] + lnR)
+	}
+	dof := float64(b - 1)
+	g := 2 * w * div / (1 + w/r)
+	z := max(0, (g-dof)/math.Sqrt(2*dof))
+	mr, mq := s.ref.median(), s.recent.median()
+	res := Result{
+		T:        p.T,
+		Value:    p.V,
+		Expected: mr,
+		Lower:    s.ref.quantile(0.05),
+		Upper:    s.ref.quantile(0.95),
+		Score:    ratio(z, d.k),
+		Z:        z,
+		Anomaly:  z >= d.k,
+	}
+	if mq < mr {
+		res.Z = -z
+	}
+	return res, true
+}

@@ -1,0 +1,54 @@
+package detector
+
+import (
+	"math"
+
+	"github.com/seismo-dev/seismo/series"
+)
+
+// ratio maps a statistic x ≥ 0 and its threshold t > 0 to x / (x + t):
+// 0 at 0, exactly 0.5 at t, approaching 1 as x grows, 1 at +Inf.
+func ratio(x, t float64) float64 {
+	switch {
+	case !(x > 0):
+		return 0
+	case math.IsInf(x, 1):
+		return 1
+	}
+	return x / (x + t)
+}
+
+// clampF keeps a band edge finite so that results stay JSON-encodable.
+func clampF(v float64) float64 {
+	return max(-math.MaxFloat64, min(math.MaxFloat64, v))
+}
+
+// zResult judges p as z = (p.V − center) / scale against the threshold k:
+// the common result of the window families. ok=false when the window's
+// statistics are not finite (they overflowed).
+func zResult(p series.Point, center, scale, k float64) (Result, bool) {
+	if !finite(center) || !finite(scale) || !(scale > 0) {
+		return Result{}, false
+	}
+	z := (p.V - center) / scale
+	if math.IsNaN(z) {
+		return Result{}, false
+	}
+	dz := math.Abs(z)
+	return Result{
+		T:        p.T,
+		Value:    p.V,
+		Expected: center,
+		Lower:    clampF(center - k*scale),
+		Upper:    clampF(center + k*scale),
+		Score:    ratio(dz, k),
+		Z:        z,
+		Anomaly:  dz >= k,
+	}, true
+}
+
+// warmFill is how many values a window of n needs before its statistics
+// are trusted: a quarter of it, at least 8 (all of it when n is smaller).
+func warmFill(n int) int {
+	return min(n, max(8, n/4))
+}

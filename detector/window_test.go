@@ -1,0 +1,68 @@
+package detector
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// bruteQuantile is type-7 quantile by sorting.
+func bruteQuantile(vs []float64, q float64) float64 {
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	h := q * float64(len(s)-1)
+	i := int(math.Floor(h))
+	if i >= len(s)-1 {
+		return s[len(s)-1]
+	}
+	return s[i] + (h-float64(i))*(s[i+1]-s[i])
+}
+
+func bruteMAD(vs []float64) float64 {
+	m := bruteQuantile(vs, 0.5)
+	d := make([]float64, len(vs))
+	for i, v := range vs {
+		d[i] = math.Abs(v - m)
+	}
+	return bruteQuantile(d, 0.5)
+}
+
+func TestSortedWindowMatchesSorting(t *testing.T) {
+	tests := []struct {
+		name string
+		n    int
+		gen  func(r *rand.Rand) float64
+	}{
+		{"normal 1", 1, func(r *rand.Rand) float64 { return r.NormFloat64() }},
+		{"normal 2", 2, func(r *rand.Rand) float64 { return r.NormFloat64() }},
+		{"normal 7", 7, func(r *rand.Rand) float64 { return r.NormFloat64() }},
+		{"normal 64", 64, func(r *rand.Rand) float64 { return r.NormFloat64() }},
+		{"ties 33", 33, func(r *rand.Rand) float64 { return float64(r.IntN(4)) }},
+		{"skewed 50", 50, func(r *rand.Rand) float64 { return math.Exp(3 * r.NormFloat64()) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(1, uint64(tt.n)))
+			w := newSortedWindow(tt.n)
+			var all []float64
+			for i := range 500 {
+				v := tt.gen(r)
+				all = append(all, v)
+				w.push(v)
+				win := all[max(0, len(all)-tt.n):]
+				if !slices.IsSorted(w.sorted) || w.len() != len(win) {
+					t.Fatalf("step %d: sorted %v for window %v", i, w.sorted, win)
+				}
+				for _, q := range []float64{0, 0.1, 0.25, 0.5, 0.75, 0.9, 1} {
+					if got, want := w.quantile(q), bruteQuantile(win, q); math.Abs(got-want) > 1e-9*max(1, math.Abs(want)) {
+						t.Fatalf("step %d: quantile(%v) = %v, want %v", i, q, got, want)
+					}
+				}
+				if got, want := w.mad(w.median()), bruteMAD(win); math.Abs(got-want) > 1e-9*max(1, want) {
+					t.Fatalf("step %d: mad = %v, want %v (window %v)", i, got, want, win)
+				}
+			}
+		})
+	}
+}
