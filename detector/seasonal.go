@@ -210,7 +210,10 @@ func (s *resScale) update(r, k float64) {
 // scale sigma under threshold k.
 func judgeResidual(p series.Point, exp, sigma, k float64) Result {
 	sigma = max(sigma, ssScaleFloor(exp))
-	z := (p.V - exp) / sigma
+	if !ssFinite(sigma) { // scales of values near ±MaxFloat64 overflow
+		sigma = math.MaxFloat64
+	}
+	z := (p.V - exp) / sigma // ±Inf when the deviation itself overflows: score 1
 	az := math.Abs(z)
 	score := az / (az + k)
 	if math.IsInf(az, 0) || math.IsNaN(score) {
@@ -615,15 +618,15 @@ func (s *hwStream) pushInit(v float64, _ int) {
 
 // nanMean returns the mean of the finite values of x and their count.
 func nanMean(x []float64) (float64, int) {
-	sum, n := 0.0, 0
+	mean, n := 0.0, 0
 	for _, v := range x {
 		if ssFinite(v) {
-			sum += v
 			n++
+			mean += (v - mean) / float64(n) // a running mean cannot overflow
 		}
 	}
 	if n == 0 {
 		return math.NaN(), 0
 	}
-	return sum / float64(n), n
+	return mean, n
 }

@@ -81,7 +81,7 @@ func ssMedian(v []float64) float64 {
 	for _, x := range v[:n/2] { // after selection the lower half holds the smaller values
 		lo = max(lo, x)
 	}
-	return lo + (hi-lo)/2
+	return lo/2 + hi/2 // (lo+hi)/2 would overflow for values near ±MaxFloat64
 }
 
 // ssRobustSigma returns the robust standard deviation of v around med:
@@ -92,12 +92,11 @@ func ssRobustSigma(v []float64, med float64) float64 {
 	if len(v) == 0 {
 		return 0
 	}
-	sum := 0.0
+	mean := 0.0
 	for i, x := range v {
 		v[i] = math.Abs(x - med)
-		sum += v[i]
+		mean += (v[i] - mean) / float64(i+1) // a running mean cannot overflow
 	}
-	mean := sum / float64(len(v))
 	if mad := ssMedian(v); mad > 0 {
 		return madToSigma * mad
 	}
@@ -162,11 +161,23 @@ func ssPeriod(v []float64, minLag int, minACF float64) (period int, strength flo
 	if n < 2*minLag+2 {
 		return 0, 0
 	}
+	// Work on v divided by its largest magnitude: sums of values near
+	// ±MaxFloat64 would overflow.
+	mx := 0.0
+	for _, x := range v {
+		if ssFinite(x) {
+			mx = max(mx, math.Abs(x))
+		}
+	}
+	if mx == 0 {
+		return 0, 0
+	}
 	// Detrend by least squares over the finite values.
 	var sx, sy, sxx, sxy, cnt float64
 	for i, x := range v {
 		if ssFinite(x) {
 			fi := float64(i)
+			x /= mx
 			sx, sy, sxx, sxy, cnt = sx+fi, sy+x, sxx+fi*fi, sxy+fi*x, cnt+1
 		}
 	}
@@ -187,7 +198,7 @@ func ssPeriod(v []float64, minLag int, minACF float64) (period int, strength flo
 	scale := 0.0
 	for i, x := range v {
 		if ssFinite(x) {
-			buf[i] = x - (icpt + slope*float64(i))
+			buf[i] = x/mx - (icpt + slope*float64(i))
 			scale = max(scale, math.Abs(buf[i]))
 		}
 	}

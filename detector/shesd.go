@@ -272,6 +272,7 @@ func (s *shesdStream) Push(p series.Point) (Result, bool) {
 // shesdWork holds the scratch space and the critical values of one
 // detector instance, so steady-state pushes allocate nothing.
 type shesdWork struct {
+	norm   []float64 // the window divided by its largest magnitude
 	resid  []float64 // residual per window index (NaN if none)
 	phase  []float64 // phase median per window index
 	tmp    []float64
@@ -295,11 +296,12 @@ type shesdResult struct {
 	sigma float64   // their robust scale
 	c     float64   // the |z| threshold
 	dir   string
+	scale float64 // the window was divided by this; levels are scaled back
 }
 
 // result judges the point p at window index i.
 func (r *shesdResult) result(p series.Point, i int) Result {
-	exp := r.phase[i] + r.m
+	exp := (r.phase[i] + r.m) * r.scale
 	z := (r.resid[i] - r.m) / r.sigma
 	dz := math.Abs(z)
 	switch {
@@ -312,7 +314,7 @@ func (r *shesdResult) result(p series.Point, i int) Result {
 	}
 	return Result{
 		T: p.T, Value: p.V, Expected: exp,
-		Lower: exp - r.c*r.sigma, Upper: exp + r.c*r.sigma,
+		Lower: (r.phase[i] + r.m - r.c*r.sigma) * r.scale, Upper: (r.phase[i] + r.m + r.c*r.sigma) * r.scale,
 		Score: score, Anomaly: score >= 0.5, Z: z,
 	}
 }
@@ -320,6 +322,21 @@ func (r *shesdResult) result(p series.Point, i int) Result {
 // run decomposes vals (finite) with period per and runs the ESD test.
 func (w *shesdWork) run(vals []float64, per int, maxFrac, alpha float64, dir string) *shesdResult {
 	n := len(vals)
+	// The test is scale-free: run it on vals divided by their largest
+	// magnitude, so residuals of values near ±MaxFloat64 cannot overflow,
+	// and scale the levels back in result.
+	mx := 0.0
+	for _, v := range vals {
+		mx = max(mx, math.Abs(v))
+	}
+	if mx == 0 || !ssFinite(mx) {
+		mx = 1
+	}
+	w.norm = ssGrow(w.norm, n)
+	for i, v := range vals {
+		w.norm[i] = v / mx
+	}
+	vals = w.norm
 	w.resid = ssGrow(w.resid, n)
 	w.phase = ssGrow(w.phase, n)
 	if per > 0 && n >= 3*per {
@@ -399,7 +416,7 @@ func (w *shesdWork) run(vals []float64, per int, maxFrac, alpha float64, dir str
 		}
 	}
 	r := &w.res
-	r.resid, r.phase, r.dir = w.resid[:n], w.phase[:n], dir
+	r.resid, r.phase, r.dir, r.scale = w.resid[:n], w.phase[:n], dir, mx
 	r.m = sortedMedian(a, naLo, naHi)
 	r.sigma = max(w.rangeSigma(a, naLo, naHi, r.m), ssScaleFloor(r.m), ssScaleFloor(a[naHi]-a[naLo]))
 	// Threshold: the largest |z| of the normal residuals and the smallest
@@ -478,8 +495,7 @@ func sortedMedian(a []float64, lo, hi int) float64 {
 	if cnt%2 == 1 {
 		return a[lo+cnt/2]
 	}
-	x, y := a[lo+cnt/2-1], a[lo+cnt/2]
-	return x + (y-x)/2
+	return a[lo+cnt/2-1]/2 + a[lo+cnt/2]/2 // no overflow near ±MaxFloat64
 }
 
 // rangeSigma is the robust scale of the sorted range a[lo..hi] around its
@@ -508,7 +524,16 @@ func (w *shesdWork) rangeSigma(a []float64, lo, hi int, m float64) float64 {
 	}
 	sumL := m*float64(nl) - (w.prefix[lo+p] - w.prefix[lo])
 	sumR := (w.prefix[hi+1] - w.prefix[lo+p]) - m*float64(nr)
-	return meanAbsToSigma * (sumL + sumR) / float64(cnt)
+	if mean := (sumL + sumR) / float64(cnt); ssFinite(mean) {
+		return meanAbsToSigma * mean
+	}
+	// The prefix sums overflowed (values near ±MaxFloat64): a running
+	// mean, O(n), on this rare path.
+	mean := 0.0
+	for i, v := range a[lo : hi+1] {
+		mean += (math.Abs(v-m) - mean) / float64(i+1)
+	}
+	return meanAbsToSigma * mean
 }
 
 // kthOfTwo returns the k-th smallest (0-based) of the union of two sorted
