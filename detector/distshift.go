@@ -120,6 +120,7 @@ func (s *distShiftStream) Push(p series.Point) (Result, bool) {
 	}
 	d := s.d
 	b := d.bins
+	ref := s.ref.sorted
 	for i := range s.edges {
 		s.edges[i] = s.ref.quantile(float64(i+1) / float64(b))
 	}
@@ -130,9 +131,9 @@ func (s *distShiftStream) Push(p series.Point) (Result, bool) {
 	var div float64
 	prevQ, prevP := 0, 0
 	for i := 0; i < b; i++ {
-		cq, cp := len(s.recent.sorted), len(s.ref.sorted)
+		cq, cp := len(s.recent.sorted), len(ref)
 		if i < b-1 {
-			cq, cp = searchGT(s.recent.sorted, s.edges[i]), searchGT(s.ref.sorted, s.edges[i])
+			cq, cp = searchGT(s.recent.sorted, s.edges[i]), countLE(ref, s.edges[i], float64(i+1)/float64(b))
 		}
 		nq, np := cq-prevQ, cp-prevP
 		prevQ, prevP = cq, cp
@@ -157,4 +158,15 @@ func (s *distShiftStream) Push(p series.Point) (Result, bool) {
 		res.Z = -z
 	}
 	return res, true
+}
+
+// countLE counts the values of the sorted s at or below e, its
+// q-quantile: from the order statistic e was interpolated from, past any
+// ties, which is O(1) unless many values are equal.
+func countLE(s []float64, e, q float64) int {
+	i := int(q*float64(len(s)-1)) + 1 // s[i−1] ≤ e
+	for i < len(s) && s[i] <= e {
+		i++
+	}
+	return i
 }

