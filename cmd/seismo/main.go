@@ -52,6 +52,7 @@ Commands:
   run          run the engine (scheduler, alerting, HTTP API and UI)
   validate     check a configuration file and print every error
   once         run one job now and print its events
+  detect       score a CSV file, print its anomalies and optionally plot them
   demo-config  print the built-in demo configuration
   version      print the version
 
@@ -76,6 +77,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdValidate(rest, stdout, stderr)
 	case "once":
 		err = cmdOnce(rest, stdout, stderr)
+	case "detect":
+		err = cmdDetect(rest, stdout, stderr)
 	case "demo-config":
 		err = cmdDemoConfig(rest, stdout, stderr)
 	case "version", "--version", "-version":
