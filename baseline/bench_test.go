@@ -18,13 +18,14 @@ func benchFit(b *testing.B, cfg Config) {
 	pts := twoWeeks()
 	var m Model
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		var err error
 		if m, err = Fit(pts, cfg, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "fits/s")
+	reportCPU(b, cpu0, "fits")
 	data, err := json.Marshal(m)
 	if err != nil {
 		b.Fatal(err)
@@ -52,7 +53,19 @@ func BenchmarkFitModelAuto(b *testing.B) {
 func BenchmarkDetectSeasonality(b *testing.B) {
 	pts := twoWeeks()
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		DetectSeasonality(pts, time.Minute, DetectOptions{})
+	}
+	reportCPU(b, cpu0, "detections")
+}
+
+// reportCPU reports the operations per second of wall time and of CPU
+// time, and the CPU time per operation.
+func reportCPU(b *testing.B, cpu0 time.Duration, what string) {
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), what+"/s")
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(b.N)/cpu.Seconds(), what+"/cpu-s")
 	}
 }

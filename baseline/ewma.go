@@ -9,7 +9,7 @@ import (
 
 // EWMAModel is a non-seasonal baseline: an exponentially weighted moving
 // average of the level. Its smoothing factor α ∈ [0.001, 0.999] minimises
-// the one-step-ahead squared error (golden-section search on α, 40
+// the one-step-ahead squared error (golden-section search on α, 22
 // evaluations); the expectation at any t is the final level, and the scale
 // is 1.4826 × the median |one-step error| with the package's scale floors.
 // Fit uses it for series without seasonality and as the cold-start model
@@ -88,7 +88,7 @@ func fitEWMA(p *prepared) *EWMAModel {
 	phi := (math.Sqrt(5) - 1) / 2
 	x1, x2 := hi-phi*(hi-lo), lo+phi*(hi-lo)
 	f1, f2 := cost(x1), cost(x2)
-	for range 38 {
+	for range 20 {
 		if f1 <= f2 {
 			hi, x2, f2 = x2, x1, f1
 			x1 = hi - phi*(hi-lo)

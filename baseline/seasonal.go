@@ -72,12 +72,7 @@ func (f floors) apply(value, scale float64) float64 {
 
 // newFloors computes the floors of g's values.
 func newFloors(g *grid) floors {
-	vals := make([]float64, 0, g.valid)
-	for _, v := range g.v {
-		if !math.IsNaN(v) {
-			vals = append(vals, v)
-		}
-	}
+	vals := sample(g.v, sampleSize)
 	st, _ := summarize(vals, nil)
 	f := floors{Global: GlobalScaleFloor * st.scale * g.norm}
 	if math.IsNaN(f.Global) || math.IsInf(f.Global, 0) {
@@ -271,7 +266,7 @@ func scaleProfile(resid []float64, steps []int, norm float64) season {
 	}
 	all := 0.0
 	if valid > 0 {
-		all = median(append([]float64(nil), buf...))
+		all = median(sample(buf, sampleSize))
 	}
 	for c := range nc {
 		part := buf[counts[c]:counts[c+1]]
@@ -289,6 +284,24 @@ func scaleProfile(resid []float64, steps []int, norm float64) season {
 		s.V[c] = madToSigma * v * norm
 	}
 	return s
+}
+
+// sampleSize bounds the values behind global summaries (scale floors,
+// robustness weights): a fixed-stride sample, deterministic, estimates a
+// median well enough and keeps the selection off the profile.
+const sampleSize = 4096
+
+// sample returns the finite values of v, or an evenly strided sample of
+// about n of them, in a new slice.
+func sample(v []float64, n int) []float64 {
+	stride := max(1, len(v)/n)
+	out := make([]float64, 0, min(len(v), n+1))
+	for i := 0; i < len(v); i += stride {
+		if x := v[i]; !math.IsNaN(x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // scalePerCell is the least number of residuals behind a scale estimate.

@@ -17,9 +17,10 @@ import (
 //     values at each of its phases (cells of several steps when a phase
 //     has fewer than 8 samples), lightly smoothed around the cycle when a
 //     cell has fewer than 30 samples, and centred to mean zero;
-//   - trend and seasons are refined by backfitting (two passes), then
-//     once more with bisquare robustness weights from the remainder, so
-//     past anomalies barely move the fit;
+//   - trend and seasons are refined by backfitting, then once more with
+//     bisquare robustness weights from the remainder (its median taken on
+//     a fixed-stride sample of at most 4096 points), so past anomalies
+//     barely move the fit;
 //   - the scale is 1.4826 × the median |remainder| per cell of the
 //     shortest period (at least 30 remainders per cell), with the scale
 //     floors of the package documentation.
@@ -127,7 +128,7 @@ func fitSTL(p *prepared) *STLModel {
 	T := make([]float64, n)
 	r := make([]float64, n)
 	movingAverage(T, y, S, w, window)
-	for _, robust := range []bool{false, false, true} {
+	for _, robust := range []bool{false, true} {
 		if robust {
 			robustWeights(w, y, T, S, r)
 		}
@@ -272,13 +273,10 @@ func circularMean(v []float64, width int) []float64 {
 // robustWeights sets bisquare weights from the remainder y − T − S:
 // w = (1 − (r/6M)²)² with M the median |r|; missing values keep 0.
 func robustWeights(w, y, T, S, r []float64) {
-	abs := r[:0]
 	for k, v := range y {
-		if w[k] > 0 || !math.IsNaN(v) {
-			abs = append(abs, math.Abs(v-T[k]-S[k]))
-		}
+		r[k] = math.Abs(v - T[k] - S[k]) // NaN where missing
 	}
-	h := 6 * median(abs)
+	h := 6 * median(sample(r, sampleSize))
 	for k, v := range y {
 		if math.IsNaN(v) {
 			w[k] = 0
