@@ -9,9 +9,9 @@ import (
 //
 //	go test ./detector -run '^$' -bench 'Seasonal|SHESD|Spectral|Ensemble|Auto' -benchmem
 
-// benchStream pushes the points of 14 days at 10m (2016 points) through
+// ssBenchStream pushes the points of 14 days at 10m (2016 points) through
 // fresh streams, b.N points in all.
-func benchStream(b *testing.B, d Detector) {
+func ssBenchStream(b *testing.B, d Detector) {
 	b.Helper()
 	pts := ssSeries(28, 20, 1, 1)
 	warm := 14 * ssPerDay
@@ -39,27 +39,27 @@ func benchStream(b *testing.B, d Detector) {
 }
 
 func BenchmarkSeasonalStream(b *testing.B) {
-	benchStream(b, mustSeasonal(b, TypeSeasonal, SeasonalParams{Period: "1d"}))
+	ssBenchStream(b, mustSeasonal(b, TypeSeasonal, SeasonalParams{Period: "1d"}))
 }
 
 func BenchmarkSeasonalStreamNoPeriod(b *testing.B) {
-	benchStream(b, mustSeasonal(b, TypeSeasonal, SeasonalParams{Period: PeriodNone}))
+	ssBenchStream(b, mustSeasonal(b, TypeSeasonal, SeasonalParams{Period: PeriodNone}))
 }
 
 func BenchmarkHoltWintersStream(b *testing.B) {
-	benchStream(b, mustSeasonal(b, TypeHoltWinters, SeasonalParams{Period: "1d"}))
+	ssBenchStream(b, mustSeasonal(b, TypeHoltWinters, SeasonalParams{Period: "1d"}))
 }
 
 func BenchmarkSHESDStream(b *testing.B) {
-	benchStream(b, mustSHESD(b, Config{}, SHESDParams{Period: "1d"}))
+	ssBenchStream(b, mustSHESD(b, Config{}, SHESDParams{Period: "1d"}))
 }
 
 func BenchmarkSpectralStream(b *testing.B) {
-	benchStream(b, mustSpectral(b, SpectralParams{}))
+	ssBenchStream(b, mustSpectral(b, SpectralParams{}))
 }
 
 func BenchmarkEnsembleStream(b *testing.B) {
-	benchStream(b, newEnsembleOf([]Detector{
+	ssBenchStream(b, newEnsembleOf([]Detector{
 		mustSeasonal(b, TypeSeasonal, SeasonalParams{Period: "1d"}),
 		mustSeasonal(b, TypeHoltWinters, SeasonalParams{Period: "1d"}),
 		mustSpectral(b, SpectralParams{}),
