@@ -36,52 +36,58 @@ const maxGridFactor = 8
 // the points inside exclude. Samples snap to the nearest grid instant; on a
 // collision the later sample wins. ok is false with fewer than 2 samples.
 func buildGrid(pts []series.Point, step time.Duration, exclude []TimeRange) (grid, bool) {
-	// Fast path: the input is usually clean and sorted (series.Clean), and
-	// copying 20k points costs more than the rest of the work.
-	kept := pts
-	clean := true
-	var prev int64
-	for i, p := range pts {
-		ns := p.T.UnixNano()
-		if math.IsNaN(p.V) || math.IsInf(p.V, 0) || (len(exclude) > 0 && excluded(p.T, exclude)) || (i > 0 && ns <= prev) {
-			clean = false
-			break
-		}
-		prev = ns
-	}
-	if !clean {
-		kept = make([]series.Point, 0, len(pts))
-		sorted := true
-		for _, p := range pts {
-			if math.IsNaN(p.V) || math.IsInf(p.V, 0) || excluded(p.T, exclude) {
-				continue
-			}
-			if n := len(kept); n > 0 && !p.T.After(kept[n-1].T) {
-				sorted = false
-			}
-			kept = append(kept, p)
-		}
-		if !sorted {
-			kept, _ = series.Clean(kept, 0)
-		}
-	}
 	g := grid{norm: 1, integral: true, counts: true}
+	// One pass reads times as int64 and checks that the input is clean and
+	// sorted (series.Clean output usually is); otherwise clean a copy and
+	// read it again.
+	kept := pts
+	ts := make([]int64, len(pts))
+	maxAbs := 0.0
+	regular := true
+	scan := func() bool {
+		g.integral, g.counts, maxAbs, regular = true, true, 0, true
+		var d0 int64
+		for i, p := range kept {
+			ns := p.T.UnixNano()
+			v := p.V
+			if math.IsNaN(v) || math.IsInf(v, 0) || (len(exclude) > 0 && excluded(p.T, exclude)) {
+				return false
+			}
+			if i > 0 {
+				d := ns - ts[i-1]
+				if d <= 0 {
+					return false
+				}
+				if i == 1 {
+					d0 = d
+				}
+				regular = regular && d == d0
+			}
+			ts[i] = ns
+			maxAbs = max(maxAbs, math.Abs(v))
+			g.integral = g.integral && v == math.Trunc(v)
+			g.counts = g.counts && v >= 0
+		}
+		return true
+	}
+	if !scan() {
+		kept = make([]series.Point, 0, len(pts))
+		for _, p := range pts {
+			if !math.IsNaN(p.V) && !math.IsInf(p.V, 0) && !excluded(p.T, exclude) {
+				kept = append(kept, p)
+			}
+		}
+		kept, _ = series.Clean(kept, 0)
+		ts = ts[:len(kept)]
+		scan()
+	}
 	if len(kept) < 2 {
 		return g, false
 	}
-	ts := make([]int64, len(kept))
-	for i, p := range kept {
-		ts[i] = p.T.UnixNano()
-	}
 	if step <= 0 {
 		// Regular series: every spacing equal; else the median spacing.
-		d0 := ts[1] - ts[0]
-		regular := true
-		for i := 2; i < len(ts) && regular; i++ {
-			regular = ts[i]-ts[i-1] == d0
-		}
 		if regular {
-			step = time.Duration(d0)
+			step = time.Duration(ts[1] - ts[0])
 		} else {
 			diffs := make([]float64, len(ts)-1)
 			for i := 1; i < len(ts); i++ {
@@ -104,32 +110,34 @@ func buildGrid(pts []series.Point, step time.Duration, exclude []TimeRange) (gri
 	g.t0, g.step = kept[0].T, step
 	g.from, g.to = kept[0].T, kept[len(kept)-1].T
 	g.v = make([]float64, n)
-	for i := range g.v {
-		g.v[i] = math.NaN()
-	}
-	maxAbs := 0.0
-	for _, p := range kept {
-		maxAbs = max(maxAbs, math.Abs(p.V))
-		g.integral = g.integral && p.V == math.Trunc(p.V)
-		g.counts = g.counts && p.V >= 0
-	}
 	if maxAbs > 0 {
 		_, exp := math.Frexp(maxAbs)
 		g.norm = math.Ldexp(1, exp)
 	}
 	inv := 1 / g.norm
 	st, t0 := int64(step), ts[0]
-	for i, p := range kept {
-		d := ts[i] - t0
-		k := int(d / st)
-		if (d%st)*2 >= st {
-			k++
+	if regular && st == ts[1]-ts[0] {
+		// Every sample lands on its own grid instant, in order.
+		for i, p := range kept {
+			g.v[i] = p.V * inv
 		}
-		if k < n {
-			if math.IsNaN(g.v[k]) {
-				g.valid++
+		g.valid = len(kept)
+	} else {
+		for i := range g.v {
+			g.v[i] = math.NaN()
+		}
+		for i, p := range kept {
+			d := ts[i] - t0
+			k := int(d / st)
+			if (d%st)*2 >= st {
+				k++
 			}
-			g.v[k] = p.V * inv
+			if k < n {
+				if math.IsNaN(g.v[k]) {
+					g.valid++
+				}
+				g.v[k] = p.V * inv
+			}
 		}
 	}
 	g.counts = g.counts && g.integral

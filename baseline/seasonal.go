@@ -220,11 +220,20 @@ func prepare(pts []series.Point, cfg Config, cal *calendar.Calendar) (*prepared,
 	return p, nil
 }
 
-// scaleProfile is the robust residual scale by cell of the shortest
-// period (one cell without seasons): 1.4826 × the median |residual| of the
-// cell, each cell holding at least scalePerCell residuals. resid is in
-// normalized units; the result is not.
+// scaleProfile is the residual scale by cell of the shortest period (one
+// cell without seasons), each cell holding at least scalePerCell residuals:
+// 1.2533 × the mean |residual| of the cell's residuals within 6 median
+// absolute residuals (the median taken on a sample of the whole series).
+// For Gaussian noise that is the standard deviation, like 1.4826 × MAD,
+// but it takes one pass instead of a selection per cell, and the trimming
+// keeps past anomalies out of it. Where more than half of the residuals are
+// exactly 0 (a mostly-constant count) nothing is trimmed, so the minority
+// still counts. resid is in normalized units; the result is not.
 func scaleProfile(resid []float64, steps []int, norm float64) season {
+	abs := make([]float64, 0, sampleSize+1)
+	for _, e := range sample(resid, sampleSize) {
+		abs = append(abs, math.Abs(e))
+	}
 	valid := 0
 	for _, e := range resid {
 		if !math.IsNaN(e) {
@@ -236,52 +245,39 @@ func scaleProfile(resid []float64, steps []int, norm float64) season {
 		s.P = steps[0]
 		s.V = make([]float64, cellsFor(s.P, valid, scalePerCell))
 	}
+	if len(abs) == 0 {
+		return s
+	}
+	h := 6 * median(abs)
+	if h == 0 {
+		h = math.Inf(1)
+	}
 	nc := len(s.V)
-	counts := make([]int, nc+1)
+	sum := make([]float64, nc)
+	cnt := make([]int, nc)
+	var tsum float64
+	var tcnt int
 	table := s.cellTable()
 	ph := 0
 	for _, e := range resid {
-		if !math.IsNaN(e) {
-			counts[table[ph]+1]++
-		}
-		if ph++; ph == s.P {
-			ph = 0
-		}
-	}
-	for c := 1; c <= nc; c++ {
-		counts[c] += counts[c-1]
-	}
-	buf := make([]float64, valid)
-	fill := append([]int(nil), counts[:nc]...)
-	ph = 0
-	for _, e := range resid {
-		if !math.IsNaN(e) {
+		if a := math.Abs(e); a < h { // false for NaN
 			c := table[ph]
-			buf[fill[c]] = math.Abs(e)
-			fill[c]++
+			sum[c] += a
+			cnt[c]++
+			tsum += a
+			tcnt++
 		}
 		if ph++; ph == s.P {
 			ph = 0
 		}
 	}
-	all := 0.0
-	if valid > 0 {
-		all = median(sample(buf, sampleSize))
-	}
+	all := tsum / float64(max(tcnt, 1))
 	for c := range nc {
-		part := buf[counts[c]:counts[c+1]]
 		v := all
-		if len(part) > 0 {
-			v = median(part)
-			if v == 0 { // mostly exact fits: the mean still sees the rest
-				sum := 0.0
-				for _, x := range part {
-					sum += x
-				}
-				v = sum / float64(len(part)) * meanADToSigma / madToSigma
-			}
+		if cnt[c] > 0 {
+			v = sum[c] / float64(cnt[c])
 		}
-		s.V[c] = madToSigma * v * norm
+		s.V[c] = meanADToSigma * v * norm
 	}
 	return s
 }

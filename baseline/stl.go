@@ -166,38 +166,43 @@ func fitSTL(p *prepared) *STLModel {
 func movingAverage(T, y, S, w []float64, window int) {
 	n := len(y)
 	half := window / 2
+	// Weighted values once, so the window loop only adds and subtracts.
 	var sum, wsum float64
-	add := func(k int, sign float64) {
-		if w[k] > 0 {
-			sum += sign * w[k] * (y[k] - S[k])
-			wsum += sign * w[k]
+	for k := 0; k < min(half, n); k++ {
+		if wk := w[k]; wk > 0 {
+			sum += wk * (y[k] - S[k])
+			wsum += wk
 		}
 	}
-	for k := 0; k < min(half, n); k++ {
-		add(k, 1)
-	}
-	prev := 0.0
-	first := true
+	prev := math.NaN()
 	for k := range n {
 		if j := k + half; j < n {
-			add(j, 1)
+			if wj := w[j]; wj > 0 {
+				sum += wj * (y[j] - S[j])
+				wsum += wj
+			}
 		}
 		if j := k - half - 1; j >= 0 {
-			add(j, -1)
+			if wj := w[j]; wj > 0 {
+				sum -= wj * (y[j] - S[j])
+				wsum -= wj
+			}
 		}
 		if wsum > 1e-9 {
 			T[k] = sum / wsum
+			if math.IsNaN(prev) {
+				// Fill a leading empty stretch with the first value.
+				for j := 0; j < k; j++ {
+					T[j] = T[k]
+				}
+			}
 		} else {
 			T[k] = prev
 		}
-		if first && wsum > 1e-9 {
-			// Fill a leading empty stretch with the first value.
-			for j := 0; j < k; j++ {
-				T[j] = T[k]
-			}
-			first = false
-		}
 		prev = T[k]
+	}
+	if math.IsNaN(prev) {
+		clear(T)
 	}
 }
 
