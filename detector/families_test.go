@@ -436,3 +436,39 @@ func TestFamilyConfig(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) { checkPaths(t, tt.cfg, tt.paths) })
 	}
 }
+
+// TestWarmupIsEnough checks that Run, which warms a stream on only the
+// last Warmup points of History, judges like a stream that saw it all.
+func TestWarmupIsEnough(t *testing.T) {
+	vs := gauss(4000, 100, 5, 41)
+	for i := 700; i < len(vs); i += 173 {
+		vs[i] += 40
+	}
+	pts := minutes(vs)
+	hist, judge := pts[:3000], pts[3000:]
+	for _, cfg := range families {
+		t.Run(cfg.Type, func(t *testing.T) {
+			d := newDetector(t, cfg)
+			got := Run(d, Input{History: hist, Points: judge})
+			s := d.NewStream(nil)
+			var want []Result
+			for i, p := range pts {
+				if r, ok := s.Push(p); ok && i >= len(hist) {
+					want = append(want, r)
+				}
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%d results, want %d", len(got), len(want))
+			}
+			tol := 1e-9
+			if cfg.Type == TypeEWMA {
+				tol = 1e-5 // the statistic's start weighs < 1e-6
+			}
+			for i := range got {
+				if got[i].Anomaly != want[i].Anomaly || math.Abs(got[i].Score-want[i].Score) > tol {
+					t.Fatalf("point %d: %+v, want %+v", i, got[i], want[i])
+				}
+			}
+		})
+	}
+}
