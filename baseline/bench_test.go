@@ -2,6 +2,7 @@ package baseline
 
 import (
 	"encoding/json"
+	"runtime"
 	"testing"
 	"time"
 
@@ -67,5 +68,68 @@ func reportCPU(b *testing.B, cpu0 time.Duration, what string) {
 	if cpu := cpuTime() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 		b.ReportMetric(float64(b.N)/cpu.Seconds(), what+"/cpu-s")
+	}
+}
+
+// BenchmarkModelMemory reports, per model kind fitted on two weeks of 1m
+// data, the serialized size and the heap a model takes once reloaded
+// (measured: the live heap growth over 32 retained copies, after GC).
+func BenchmarkModelMemory(b *testing.B) {
+	pts := twoWeeks()
+	for _, cfg := range []Config{
+		{Model: ModelPhase, Seasonality: SeasonalityAuto},
+		{Model: ModelSTL, Seasonality: SeasonalityAuto},
+		{Model: ModelHoltWinters, Seasonality: SeasonalityAuto},
+		{Model: ModelEWMA, Seasonality: SeasonalityNone},
+	} {
+		b.Run(cfg.Model, func(b *testing.B) {
+			m, err := Fit(pts, cfg, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			data, err := json.Marshal(m)
+			if err != nil {
+				b.Fatal(err)
+			}
+			const copies = 32
+			var heap float64
+			for b.Loop() {
+				keep := make([]Model, copies)
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				for i := range keep {
+					if keep[i], err = UnmarshalModel(data); err != nil {
+						b.Fatal(err)
+					}
+				}
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				heap = float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / copies
+				runtime.KeepAlive(keep)
+			}
+			b.ReportMetric(float64(len(data)), "json-bytes")
+			b.ReportMetric(heap, "heap-bytes")
+			b.ReportMetric(float64(modelBytes(m)), "est-bytes")
+		})
+	}
+}
+
+// BenchmarkExpect is the cost of one expectation (O(1), no allocation).
+func BenchmarkExpect(b *testing.B) {
+	pts := twoWeeks()
+	for _, model := range []string{ModelPhase, ModelSTL, ModelHoltWinters, ModelEWMA} {
+		b.Run(model, func(b *testing.B) {
+			m, err := Fit(pts, Config{Model: model, Seasonality: SeasonalityAuto}, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			at := pts[len(pts)-1].T
+			b.ReportAllocs()
+			for b.Loop() {
+				at = at.Add(time.Minute)
+				m.Expect(at)
+			}
+		})
 	}
 }

@@ -1,7 +1,39 @@
 // Package baseline learns what normal looks like for a series: an expected
 // value and a robust scale for every timestamp.
 //
-// The model is a robust per-phase profile. Every sample falls in a phase
+// Fit builds the model Config.Model selects; every model implements Model,
+// answers Expect in O(1) without allocating, and serialises to JSON
+// (UnmarshalModel restores any of them without refitting):
+//
+//   - phase (PhaseModel, the default, described below): robust per-phase
+//     median and MAD by time of day and day class;
+//   - stl (STLModel): a seasonal-trend decomposition with several periods
+//     at once (a day and a week);
+//   - holt_winters (HWModel): additive or multiplicative Holt–Winters on the
+//     shortest period, parameters fitted by Nelder–Mead;
+//   - ewma (EWMAModel): a non-seasonal exponentially weighted level, also
+//     the cold-start model when the history is too short for any period;
+//   - auto: the model with the lowest holdout error (see fitAuto).
+//
+// Seasonality is configured (daily, weekly, a list of periods) or found:
+// DetectSeasonality reads an FFT periodogram and confirms its peaks by
+// autocorrelation. Ranges labelled noise (Config.Exclude) are left out of
+// fitting. After a sustained level shift the baseline re-anchors rather
+// than alerting for days (Reanchorer, Anchored). The grid-based models
+// (stl, holt_winters, ewma) run on the series resampled to its median
+// step; with a calendar they are fitted on full trading days and answer
+// the other days from a phase model's day classes.
+//
+// Bad input has defined behaviour: NaN and ±Inf samples are ignored;
+// duplicate timestamps keep the last sample and out-of-order samples are
+// sorted; fewer than MinSamples finite points is ErrNotEnoughData; a
+// constant series gets the scale floors (never a zero scale); values near
+// the float64 limits are fitted after an exact power-of-two rescaling, and
+// an expectation that would overflow is returned with OK false; a period
+// longer than half the history is never detected, and a configured one is
+// dropped (said so in Describe) when the history has fewer than two cycles.
+//
+// The phase model is a robust per-phase profile. Every sample falls in a phase
 // key (day class, bucket of the local time of day); each key keeps the
 // median and the MAD of its samples, so a few past anomalies in the history
 // do not move the baseline. Day classes separate the days that behave

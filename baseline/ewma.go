@@ -11,7 +11,8 @@ import (
 // average of the level. Its smoothing factor α ∈ [0.001, 0.999] minimises
 // the one-step-ahead squared error (golden-section search on α, 22
 // evaluations); the expectation at any t is the final level, and the scale
-// is 1.4826 × the median |one-step error| with the package's scale floors.
+// is the trimmed mean absolute one-step error (see scaleProfile) with the
+// package's scale floors.
 // Fit uses it for series without seasonality and as the cold-start model
 // when the history is too short for every period.
 type EWMAModel struct {

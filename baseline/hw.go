@@ -32,8 +32,9 @@ import (
 // Expect(t) after the history is the damped forecast level_n + trend·Σφ^i
 // plus (or times) the season at t's phase; inside the history it is the
 // final level with the season (the model keeps no per-point state). The
-// scale is 1.4826 × the median |one-step error| per cell of the period
-// (at least 30 errors per cell), with the package's scale floors. With
+// scale is the trimmed mean absolute one-step error per cell of the period
+// (see scaleProfile; at least 30 errors per cell), with the package's
+// scale floors. With
 // "auto" the multiplicative form is used when every value is positive and
 // its error is lower.
 type HWModel struct {

@@ -21,9 +21,9 @@ import (
 //     bisquare robustness weights from the remainder (its median taken on
 //     a fixed-stride sample of at most 4096 points), so past anomalies
 //     barely move the fit;
-//   - the scale is 1.4826 × the median |remainder| per cell of the
-//     shortest period (at least 30 remainders per cell), with the scale
-//     floors of the package documentation.
+//   - the scale is the trimmed mean absolute remainder per cell of the
+//     shortest period (see scaleProfile; at least 30 remainders per
+//     cell), with the scale floors of the package documentation.
 //
 // Expect(t) is trend(t) + Σ season_i(phase_i(t)): inside the history the
 // trend is interpolated between knots (at most 64), after it the trend
