@@ -34,6 +34,12 @@ type Config struct {
 	NoData            NoDataConfig            `yaml:"no_data,omitempty"`
 	RateOfChange      WindowConfig            `yaml:"rate_of_change,omitempty"`
 	DistributionShift DistributionShiftConfig `yaml:"distribution_shift,omitempty"`
+	Seasonal          SeasonalParams          `yaml:"seasonal,omitempty"`
+	HoltWinters       SeasonalParams          `yaml:"holtwinters,omitempty"`
+	SHESD             SHESDParams             `yaml:"shesd,omitempty"`
+	Spectral          SpectralParams          `yaml:"spectral,omitempty"`
+	Adaptive          AdaptiveParams          `yaml:"adaptive,omitempty"`
+	Auto              AutoParams              `yaml:"auto,omitempty"`
 
 	// Members are the detectors an ensemble combines with Combine
 	// (max, mean or vote).
@@ -62,8 +68,8 @@ type Persistence struct {
 // Detector types and directions.
 const (
 	TypeRobust = "robust"
-	// TypeAuto is accepted for forward compatibility (automatic selection
-	// per series); today it resolves to robust.
+	// TypeAuto chooses a detector per series by backtesting its
+	// candidates on the series' own history (see Auto).
 	TypeAuto = "auto"
 
 	DirectionBoth = "both"
@@ -108,12 +114,23 @@ func (c *Config) ApplyDefaults() {
 }
 
 // Validate checks the fields; paths in the returned field.List are
-// relative ("min_deviation.absolute"). Call ApplyDefaults first.
+// relative ("min_deviation.absolute"). Call ApplyDefaults first. The
+// type's constructor checks the type's own parameters and, for ensemble
+// and auto, the types and parameters of the members and candidates;
+// Validate checks every config's common fields.
 func (c Config) Validate() error {
 	var errs field.List
 	if _, err := build(c); err != nil {
 		errs.Add("", err)
 	}
+	errs.Add("", c.validateCommon())
+	return errs.Err()
+}
+
+// validateCommon checks the fields every detector has, in c and in its
+// members and candidates.
+func (c Config) validateCommon() error {
+	var errs field.List
 	if !(c.Sensitivity >= 0 && c.Sensitivity <= 1) { // also rejects NaN
 		errs.Addf("sensitivity", "sensitivity must be between 0 and 1, got %v", c.Sensitivity)
 	}
@@ -137,16 +154,11 @@ func (c Config) Validate() error {
 	case p.K < 1 || p.K > p.N:
 		errs.Addf("persistence.k", "k must be between 1 and n (%d), got %d", p.N, p.K)
 	}
-	switch c.Combine {
-	case "", CombineMax, CombineMean, CombineVote:
-	default:
-		errs.Addf("combine", "unknown combine %q (want max, mean or vote)", c.Combine)
-	}
 	for i, m := range c.Members {
-		errs.Add(fmt.Sprintf("members[%d]", i), m.Validate())
+		errs.Add(fmt.Sprintf("members[%d]", i), m.validateCommon())
 	}
 	for i, m := range c.Candidates {
-		errs.Add(fmt.Sprintf("candidates[%d]", i), m.Validate())
+		errs.Add(fmt.Sprintf("candidates[%d]", i), m.validateCommon())
 	}
 	return errs.Err()
 }

@@ -116,8 +116,31 @@ func build(cfg Config) (Detector, error) {
 	k := Threshold(cfg.Sensitivity)
 	var errs field.List
 	switch cfg.Type {
-	case TypeRobust, TypeAuto:
+	case TypeRobust:
 		return &Robust{k: k}, nil
+	case TypeAuto:
+		return newAuto(cfg, cfg.Auto)
+	case TypeEnsemble:
+		return newEnsemble(cfg)
+	case TypeSeasonal:
+		return newSeasonal(cfg, cfg.Seasonal)
+	case TypeHoltWinters:
+		return newHoltWinters(cfg, cfg.HoltWinters)
+	case TypeSHESD:
+		return newSHESD(cfg, cfg.SHESD)
+	case TypeSpectral:
+		return newSpectral(cfg, cfg.Spectral)
+	case TypeAdaptive:
+		s := cfg.Sensitivity
+		if !(s >= 0 && s <= 1) {
+			s = DefaultSensitivity // Validate reports it
+		}
+		d, err := NewAdaptive(cfg.Adaptive, s)
+		if err != nil {
+			errs.Add("adaptive", err)
+			return nil, errs.Err()
+		}
+		return d, nil
 	case TypeStatic:
 		return newStatic(cfg.Static)
 	case TypeZScore:
@@ -146,8 +169,9 @@ func build(cfg Config) (Detector, error) {
 
 // types lists the types build knows, for error messages.
 var types = []string{
-	TypeRobust, TypeAuto, TypeStatic, TypeZScore, TypeRobustZ, TypeIQR, TypeEWMA, TypeCUSUM,
-	TypeLevelShift, TypeFlatline, TypeNoData, TypeRateOfChange, TypeDistributionShift,
+	TypeRobust, TypeAuto, TypeEnsemble, TypeStatic, TypeZScore, TypeRobustZ, TypeIQR, TypeEWMA,
+	TypeCUSUM, TypeLevelShift, TypeFlatline, TypeNoData, TypeRateOfChange, TypeDistributionShift,
+	TypeSeasonal, TypeHoltWinters, TypeSHESD, TypeSpectral, TypeAdaptive,
 }
 
 // Threshold maps a sensitivity in [0, 1] to the z threshold K = 2 + 8·(1 − s).

@@ -85,9 +85,11 @@ func TestConfigPersistenceAndMembers(t *testing.T) {
 		{"k only", Config{Persistence: Persistence{K: 3}}, nil},
 		{"k > n", Config{Persistence: Persistence{K: 4, N: 3}}, []string{"persistence.k"}},
 		{"n negative", Config{Persistence: Persistence{K: 1, N: -1}}, []string{"persistence.n"}},
-		{"combine", Config{Combine: "median"}, []string{"combine"}},
-		{"member", Config{Members: []Config{{Type: "robust"}, {Type: "nope"}}}, []string{"members[1].type"}},
-		{"candidate", Config{Candidates: []Config{{Direction: "left"}}}, []string{"candidates[0].direction"}},
+		{"combine", Config{Type: "ensemble", Members: []Config{{}}, Combine: "median"}, []string{"combine"}},
+		{"member", Config{Type: "ensemble", Members: []Config{{Type: "robust"}, {Type: "nope"}}}, []string{"members[1].type"}},
+		{"member common", Config{Type: "ensemble", Members: []Config{{Type: "robust", Sensitivity: 2}}}, []string{"members[0].sensitivity"}},
+		{"candidate", Config{Type: "auto", Candidates: []Config{{Direction: "left"}}}, []string{"candidates[0].direction"}},
+		{"candidate type", Config{Type: "auto", Candidates: []Config{{Type: "zscore", ZScore: WindowConfig{Window: 1}}}}, []string{"candidates[0].zscore.window", "auto.candidates"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
