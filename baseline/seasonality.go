@@ -69,10 +69,11 @@ func (o *DetectOptions) defaults() {
 //
 // The series is resampled to step (the median spacing when step ≤ 0);
 // duplicates, out-of-order samples, NaN and ±Inf are handled as in
-// buildGrid, and gaps are filled by linear interpolation between the
-// neighbouring samples. Longer series are averaged into bins so that at
-// most MaxPoints remain (2 weeks of 1m data: 20m bins), the linear trend is
-// removed, and then:
+// buildGrid. Longer series are averaged into bins so that at most
+// MaxPoints remain (2 weeks of 1m data: 20m bins; each bin the mean of the
+// samples in it), bins left empty by gaps are filled by linear
+// interpolation between their neighbours, the linear trend is removed,
+// and then:
 //
 //  1. the periodogram of the Hann-windowed series (FFT zero-padded to the
 //     power of two at least twice the length) gives
@@ -106,19 +107,27 @@ func detectGrid(g *grid, opts DetectOptions) []Period {
 	if g.valid < 16 {
 		return nil
 	}
-	x := interpolated(g.v)
-	// Bin to at most MaxPoints.
+	// Bin to at most MaxPoints (means of the samples present), then fill
+	// empty bins by linear interpolation: cheaper than interpolating at
+	// full resolution first, and the same where bins are not empty.
+	x := g.v
 	f := (len(x) + opts.MaxPoints - 1) / opts.MaxPoints
 	nd := (len(x) + f - 1) / f
 	xd := make([]float64, nd)
 	for i := range nd {
-		lo, hi := i*f, min((i+1)*f, len(x))
-		s := 0.0
-		for _, v := range x[lo:hi] {
-			s += v
+		s, c := 0.0, 0
+		for _, v := range x[i*f : min((i+1)*f, len(x))] {
+			if !math.IsNaN(v) {
+				s += v
+				c++
+			}
 		}
-		xd[i] = s / float64(hi-lo)
+		xd[i] = math.NaN()
+		if c > 0 {
+			xd[i] = s / float64(c)
+		}
 	}
+	xd = interpolated(xd)
 	if nd < 16 {
 		return nil
 	}
@@ -150,25 +159,34 @@ func detectGrid(g *grid, opts DetectOptions) []Period {
 	for k := 0; k <= maxLag; k++ {
 		acf[k] = acov[k] / float64(nd-k) / r0
 	}
-	// The same for the first differences: a seasonal shape repeats in its
-	// changes too, while a random walk's changes are white noise with no
-	// correlation at any lag, however periodic its level may look.
-	clear(buf)
-	for i := 1; i < nd; i++ {
-		buf[i-1] = xd[i] - xd[i-1]
+	// The autocorrelation of the first differences, computed directly at
+	// the few lags that pass the other tests: a seasonal shape repeats in
+	// its changes too, while a random walk's changes are white noise with
+	// no correlation at any lag, however periodic its level may look.
+	diff := make([]float64, nd-1)
+	var d0 float64
+	for i := range diff {
+		diff[i] = xd[i+1] - xd[i]
+		d0 += diff[i] * diff[i]
 	}
-	coef = fft.Coefficients(coef, buf)
-	for i, c := range coef {
-		coef[i] = complex(real(c)*real(c)+imag(c)*imag(c), 0)
-	}
-	dcov := fft.Sequence(acov, coef)
+	d0 /= float64(len(diff))
 	dacf := make([]float64, maxLag+1)
-	if d0 := dcov[0] / float64(nd-1); d0 > 0 {
-		for k := 0; k <= maxLag; k++ {
-			dacf[k] = dcov[k] / float64(nd-1-k) / d0
-		}
+	for i := range dacf {
+		dacf[i] = math.NaN()
 	}
-
+	dacfAt := func(L int) float64 {
+		if math.IsNaN(dacf[L]) {
+			dacf[L] = 0
+			if d0 > 0 && L < len(diff) {
+				var c float64
+				for i := L; i < len(diff); i++ {
+					c += diff[i] * diff[i-L]
+				}
+				dacf[L] = c / float64(len(diff)-L) / d0
+			}
+		}
+		return dacf[L]
+	}
 	// Periodogram of the windowed series.
 	clear(buf)
 	copy(buf, xd)
@@ -210,10 +228,10 @@ func detectGrid(g *grid, opts DetectOptions) []Period {
 		if L < 2 || L > maxLag {
 			return false
 		}
-		if acf[L] < acf[L-1] || acf[L]-lowest[L] < opts.MinStrength || dacf[L] < minDiffCorrelation {
+		if acf[L] < acf[L-1] || acf[L]-lowest[L] < opts.MinStrength || (L < maxLag && acf[L] < acf[L+1]) {
 			return false
 		}
-		return L == maxLag || acf[L] >= acf[L+1]
+		return dacfAt(L) >= minDiffCorrelation
 	}
 	type cand struct {
 		lag int
