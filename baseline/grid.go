@@ -144,21 +144,6 @@ func buildGrid(pts []series.Point, step time.Duration, exclude []TimeRange) (gri
 	return g, true
 }
 
-// index is the nearest grid index of t (may be out of range).
-func (g *grid) index(t time.Time) int {
-	d := t.Sub(g.t0)
-	k := d / g.step
-	r := d % g.step
-	if r < 0 {
-		r += g.step
-		k--
-	}
-	if r*2 >= g.step {
-		k++
-	}
-	return int(k)
-}
-
 // at is the time of grid index k.
 func (g *grid) at(k int) time.Time { return g.t0.Add(time.Duration(k) * g.step) }
 
