@@ -10,6 +10,19 @@
 // wraps it in the common gates, so every family gets direction,
 // min_deviation and persistence the same way.
 //
+// # Families
+//
+// Robust (type robust) judges against the baseline model. The model-free
+// families learn from the series' own recent points: Static (fixed
+// bounds), ZScore and RobustZ (rolling mean/sd, median/MAD), IQR (Tukey
+// fences), EWMA (control chart), CUSUM and LevelShift (lasting changes),
+// Flatline and NoData (a stuck or silent series), RateOfChange (jumps)
+// and DistributionShift (relative entropy between histograms). Each
+// type's doc gives what it detects, its parameters (under its own key in
+// Config), defaults and score mapping. New's registry also holds the
+// seasonal, Holt-Winters, S-H-ESD, spectral-residual, adaptive, ensemble
+// and auto detectors.
+//
 // # Scores
 //
 // Every family turns its raw statistic x (a |z|, a CUSUM sum, a run
