@@ -143,6 +143,11 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *Engine, err 
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
+	for _, m := range e.monitors {
+		if sel, ok := detector.SelectionOf(m.det); ok {
+			m.chooser = newChooser(m.name(), sel, e.store, e.now)
+		}
+	}
 	e.alerts, err = alert.NewManager(cfg.Alerting, alert.Options{
 		Logger:      e.log.With("component", "alert"),
 		Registerer:  e.reg,

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"github.com/prometheus/common/model"
 	"time"
@@ -35,6 +36,8 @@ type Result struct {
 	Skipped   string        `json:"skipped,omitempty"` // why the run did nothing, if it did nothing
 	// Models describes the baseline fitted for each series, keyed by label set.
 	Models map[string]string `json:"models,omitempty"`
+	// Choices says which detector type auto uses for each series and why.
+	Choices map[string]string `json:"choices,omitempty"`
 	// healthy lists series whose newest judged point was normal: their
 	// alerts, if any, resolve.
 	healthy []labels.Labels
@@ -56,6 +59,7 @@ type monitor struct {
 	src      source.TimeSeries
 	cal      *calendar.Calendar // nil when the monitor has none
 	det      detector.Detector
+	chooser  *chooser       // for type auto: the detector chosen per series; nil otherwise
 	location *time.Location // of its schedule
 }
 
@@ -84,7 +88,7 @@ func (m *monitor) window(now, cursor time.Time) (from, to time.Time) {
 // run performs one evaluation at now. cursor is the last instant judged by
 // an earlier run (zero if none).
 func (m *monitor) run(ctx context.Context, now, cursor time.Time) (*Result, error) {
-	res := &Result{Job: m.cfg.Name, Kind: "monitor", Started: now, Models: map[string]string{}}
+	res := &Result{Job: m.cfg.Name, Kind: "monitor", Started: now, Models: map[string]string{}, Choices: map[string]string{}}
 	from, to := m.window(now, cursor)
 	res.From, res.To = from, to
 	if to.Before(from) {
@@ -106,7 +110,7 @@ func (m *monitor) run(ctx context.Context, now, cursor time.Time) (*Result, erro
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if err := m.judge(s, from, res); err != nil {
+		if err := m.judge(ctx, s, from, res); err != nil {
 			return nil, fmt.Errorf("series %s: %w", s.Labels, err)
 		}
 	}
@@ -115,7 +119,7 @@ func (m *monitor) run(ctx context.Context, now, cursor time.Time) (*Result, erro
 
 // judge fits the baseline on the history before from and judges the points
 // from there on.
-func (m *monitor) judge(s series.Series, from time.Time, res *Result) error {
+func (m *monitor) judge(ctx context.Context, s series.Series, from time.Time, res *Result) error {
 	pts, rep := series.Clean(s.Points, m.cfg.Query.Step.Std())
 	res.Points += rep.Input
 	res.Cleaning = addReports(res.Cleaning, rep)
@@ -124,16 +128,31 @@ func (m *monitor) judge(s series.Series, from time.Time, res *Result) error {
 		return nil
 	}
 	model, err := baseline.Fit(history, m.cfg.Baseline, m.cal)
-	if err != nil {
+	switch {
+	case errors.Is(err, baseline.ErrNotEnoughData):
+		// A new series: nothing to compare with yet. Not a failure of the
+		// run, and certainly not an anomaly.
+		res.Models[s.Labels.String()] = "not judged: " + err.Error()
+		return nil
+	case err != nil:
 		return fmt.Errorf("fit baseline: %w", err)
 	}
 	res.Models[s.Labels.String()] = model.Describe()
-	results := detector.Run(m.det, detector.Input{History: history, Points: recent, Model: model})
-	res.Evaluated += len(results)
 	ls := m.eventLabels(s.Labels)
+	det := m.det
+	if m.chooser != nil {
+		ch, err := m.chooser.detectorFor(ctx, ls, history, model)
+		if err != nil {
+			return fmt.Errorf("choose detector: %w", err)
+		}
+		det = ch.det
+		res.Choices[s.Labels.String()] = ch.detail.String()
+	}
+	results := detector.Run(det, detector.Input{History: history, Points: recent, Model: model})
+	res.Evaluated += len(results)
 	for _, r := range results {
 		if r.Anomaly {
-			res.Events = append(res.Events, m.event(ls, r))
+			res.Events = append(res.Events, m.event(ls, det.Name(), r))
 		}
 	}
 	if n := len(results); n > 0 && !results[n-1].Anomaly {
@@ -158,7 +177,7 @@ func (m *monitor) eventLabels(ls labels.Labels) labels.Labels {
 	return b.Labels()
 }
 
-func (m *monitor) event(ls labels.Labels, r detector.Result) alert.Event {
+func (m *monitor) event(ls labels.Labels, detectorName string, r detector.Result) alert.Event {
 	ann := make(map[string]string, len(m.cfg.Annotations)+1)
 	for k, v := range m.cfg.Annotations {
 		ann[k] = v
@@ -182,7 +201,7 @@ func (m *monitor) event(ls labels.Labels, r detector.Result) alert.Event {
 		Lower:       r.Lower,
 		Upper:       r.Upper,
 		Score:       r.Score,
-		Detector:    m.det.Name(),
+		Detector:    detectorName,
 	}
 }
 

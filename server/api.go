@@ -183,3 +183,18 @@ func (s *Server) listAlerts(w http.ResponseWriter, _ *http.Request) {
 func (s *Server) listJobs(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, apiResponse{Status: "success", Data: map[string]any{"jobs": s.opts.Engine.Jobs()}})
 }
+
+// listChoices serves GET /api/v1/choices?monitor=: the detector type auto
+// chose for each series, with the backtest's reasons and scores.
+func (s *Server) listChoices(w http.ResponseWriter, r *http.Request) {
+	choices, err := s.opts.Engine.Store().Choices(r.Context(), r.URL.Query().Get("monitor"))
+	if err != nil {
+		s.log.Error("list choices", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", fmt.Errorf("list choices: %w", err))
+		return
+	}
+	if choices == nil {
+		choices = []store.Choice{}
+	}
+	writeJSON(w, http.StatusOK, apiResponse{Status: "success", Data: map[string]any{"choices": choices}})
+}

@@ -63,6 +63,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/v1/events", s.listEvents)
 	s.mux.HandleFunc("GET /api/v1/alerts", s.listAlerts)
 	s.mux.HandleFunc("GET /api/v1/jobs", s.listJobs)
+	s.mux.HandleFunc("GET /api/v1/choices", s.listChoices)
 	s.mux.HandleFunc("GET /{$}", s.index)
 }
 

@@ -448,3 +448,63 @@ func (s *sqliteStore) SetCursor(ctx context.Context, job string, t time.Time) er
 	}
 	return nil
 }
+
+// SaveChoice records or replaces the choice for (job, label set).
+func (s *sqliteStore) SaveChoice(ctx context.Context, c Choice) error {
+	if c.Job == "" || c.Detector == "" || !json.Valid(c.Detail) {
+		return fmt.Errorf("save choice: job, detector and a JSON detail are required")
+	}
+	ls, err := json.Marshal(c.Labels)
+	if err != nil {
+		return fmt.Errorf("save choice: labels: %w", err)
+	}
+	at := c.ChosenAt
+	if at.IsZero() {
+		at = time.Now()
+	}
+	_, err = s.w.ExecContext(ctx, `INSERT INTO detector_choices (job, fingerprint, labels, detector, choice, chosen_at)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (job, fingerprint) DO UPDATE SET labels = excluded.labels, detector = excluded.detector,
+			choice = excluded.choice, chosen_at = excluded.chosen_at`,
+		c.Job, alert.FingerprintOf(c.Labels).String(), string(ls), c.Detector, string(c.Detail), at.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("save choice of job %q: %w", c.Job, err)
+	}
+	return nil
+}
+
+// Choices returns the stored choices of job, or of every job when job is "".
+func (s *sqliteStore) Choices(ctx context.Context, job string) ([]Choice, error) {
+	q := `SELECT job, labels, detector, choice, chosen_at FROM detector_choices`
+	var args []any
+	if job != "" {
+		q += ` WHERE job = ?`
+		args = append(args, job)
+	}
+	rows, err := s.r.QueryContext(ctx, q+` ORDER BY job, labels`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list choices: %w", err)
+	}
+	defer rows.Close()
+	var out []Choice
+	for rows.Next() {
+		var (
+			c          Choice
+			ls, detail string
+			at         int64
+		)
+		if err := rows.Scan(&c.Job, &ls, &c.Detector, &detail, &at); err != nil {
+			return nil, fmt.Errorf("list choices: %w", err)
+		}
+		if err := json.Unmarshal([]byte(ls), &c.Labels); err != nil {
+			return nil, fmt.Errorf("list choices: labels of job %q: %w", c.Job, err)
+		}
+		c.Detail = json.RawMessage(detail)
+		c.ChosenAt = time.UnixMilli(at).UTC()
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list choices: %w", err)
+	}
+	return out, nil
+}

@@ -6,6 +6,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -30,8 +31,25 @@ type Store interface {
 	Cursor(ctx context.Context, job string) (time.Time, error)
 	// SetCursor records the time up to which job has processed its input.
 	SetCursor(ctx context.Context, job string, t time.Time) error
+	// SaveChoice records (or replaces) the detector chosen for one series
+	// of a job.
+	SaveChoice(ctx context.Context, c Choice) error
+	// Choices returns the detector choices of job ("" for every job),
+	// ordered by job and label set.
+	Choices(ctx context.Context, job string) ([]Choice, error)
 	// Close releases the store's resources.
 	Close() error
+}
+
+// Choice is a detector chosen for one series by type auto. Detail is the
+// detector package's JSON of the choice, reasons included; the store keeps
+// it opaque.
+type Choice struct {
+	Job      string          `json:"job"`
+	Labels   labels.Labels   `json:"labels"`
+	Detector string          `json:"detector"`
+	Detail   json.RawMessage `json:"detail"`
+	ChosenAt time.Time       `json:"chosen_at"`
 }
 
 // EventFilter selects events. Zero fields do not filter.

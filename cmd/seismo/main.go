@@ -284,6 +284,7 @@ func cmdOnce(args []string, stdout, stderr io.Writer) error {
 			"summary": res.Summary(), "job": res.Job, "series": res.Series, "points": res.Points,
 			"evaluated": res.Evaluated, "events": len(res.Events), "stored": res.Stored,
 			"dropped": res.Cleaning.Dropped(), "skipped": res.Skipped,
+			"models": res.Models, "choices": res.Choices,
 		})
 	}
 	for _, ev := range res.Events {
