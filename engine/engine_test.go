@@ -123,6 +123,8 @@ alerting:
 	return cfg
 }
 
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
 func newTestEngine(t *testing.T, cfg *config.Config) *Engine {
 	t.Helper()
 	var w io.Writer = io.Discard
