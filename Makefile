@@ -47,6 +47,7 @@ deps-integration:
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 	$(GO) run ./benchmarks/pipeline
+	$(GO) run ./benchmarks/nab -detector all
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
