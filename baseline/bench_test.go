@@ -51,6 +51,36 @@ func BenchmarkFitModelAuto(b *testing.B) {
 	benchFit(b, Config{Seasonality: SeasonalityAuto, Model: ModelAuto})
 }
 
+// BenchmarkFitSeasonal20160 is the speed target of a complete seasonal
+// fit: period detection (seasonality auto) and the seasonal-trend model,
+// with the level-shift check, on 2 weeks of 1-minute business data
+// (20,160 points). It fails unless the fit found both the daily and the
+// weekly period, so a fallback to a cheaper model cannot pass for speed.
+func BenchmarkFitSeasonal20160(b *testing.B) {
+	pts := twoWeeks()
+	if len(pts) != 20160 {
+		b.Fatalf("%d points, want 20160", len(pts))
+	}
+	cfg := Config{Seasonality: SeasonalityAuto, Model: ModelSTL}
+	m, err := Fit(pts, cfg, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	stl, ok := m.(*STLModel)
+	if !ok || len(stl.periods) != 2 || stl.periods[0].Period != 24*time.Hour || stl.periods[1].Period != 7*24*time.Hour {
+		b.Fatalf("fit is not a daily+weekly STL model: %s", m.Describe())
+	}
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		if m, err = Fit(pts, cfg, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportCPU(b, cpu0, "fits")
+	runtime.KeepAlive(m)
+}
+
 func BenchmarkDetectSeasonality(b *testing.B) {
 	pts := twoWeeks()
 	b.ReportAllocs()
