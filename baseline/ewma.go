@@ -77,7 +77,7 @@ func ewmaRun(y []float64, a float64, resid []float64) (level, sse float64, cnt i
 	return level, sse, cnt
 }
 
-func fitEWMA(p *prepared) *EWMAModel {
+func fitEWMA(p *prepared, sc *scratch) *EWMAModel {
 	y := p.g.v
 	m := &EWMAModel{meta: p.meta}
 	cost := func(a float64) float64 {
@@ -101,11 +101,11 @@ func fitEWMA(p *prepared) *EWMAModel {
 		}
 	}
 	m.alpha = (lo + hi) / 2
-	resid := make([]float64, len(y))
+	resid := floats(&sc.stl, len(y))
 	level, sse, cnt := ewmaRun(y, m.alpha, resid)
 	norm := p.g.norm
 	m.level = level * norm
 	m.mse = sse / float64(max(cnt, 1)) * norm * norm
-	m.scale = scaleProfile(resid, nil, norm).V[0]
+	m.scale = scaleProfile(resid, nil, norm, sc).V[0]
 	return m
 }

@@ -24,6 +24,22 @@ import (
 // model whose last points show a sustained level shift comes back
 // re-anchored as *Anchored (see Reanchorer).
 func Fit(pts []series.Point, cfg Config, cal *calendar.Calendar) (Model, error) {
+	var f Fitter
+	return f.Fit(pts, cfg, cal)
+}
+
+// Fitter fits models like Fit, reusing its working buffers (the grid,
+// the decomposition's arrays, the detection's FFT buffers: about 1 MB for
+// 20,160 points) from one fit to the next, so that a worker fitting many
+// series allocates little more than the models it returns. The zero value
+// is ready to use. A Fitter is not safe for concurrent use: give each
+// worker its own.
+type Fitter struct {
+	sc scratch
+}
+
+// Fit is the package-level Fit with f's buffers.
+func (f *Fitter) Fit(pts []series.Point, cfg Config, cal *calendar.Calendar) (Model, error) {
 	cfg.ApplyDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("baseline config: %w", err)
@@ -31,9 +47,9 @@ func Fit(pts []series.Point, cfg Config, cal *calendar.Calendar) (Model, error) 
 	var m Model
 	var err error
 	if cfg.Model == ModelAuto {
-		m, err = fitAuto(pts, cfg, cal)
+		m, err = fitAuto(pts, cfg, cal, &f.sc)
 	} else {
-		m, err = fitOne(pts, cfg, cal)
+		m, err = fitOne(pts, cfg, cal, &f.sc)
 	}
 	if err != nil {
 		return nil, err
@@ -46,11 +62,11 @@ func Fit(pts []series.Point, cfg Config, cal *calendar.Calendar) (Model, error) 
 }
 
 // fitOne fits cfg.Model (not auto) without anchoring.
-func fitOne(pts []series.Point, cfg Config, cal *calendar.Calendar) (Model, error) {
+func fitOne(pts []series.Point, cfg Config, cal *calendar.Calendar, sc *scratch) (Model, error) {
 	if cfg.Model == ModelPhase {
 		return FitPhase(pts, cfg, cal)
 	}
-	p, err := prepare(pts, cfg, cal)
+	p, err := prepare(pts, cfg, cal, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -60,20 +76,20 @@ func fitOne(pts []series.Point, cfg Config, cal *calendar.Calendar) (Model, erro
 			why = "no usable period"
 		}
 		p.meta.notes = append(p.meta.notes, fmt.Sprintf("%s asked for, %s: fitted a non-seasonal EWMA instead", cfg.Model, why))
-		return fitEWMA(p), nil
+		return fitEWMA(p, sc), nil
 	}
 	switch cfg.Model {
 	case ModelSTL:
-		return fitSTL(p), nil
+		return fitSTL(p, sc), nil
 	case ModelHoltWinters:
-		m, err := fitHW(p, cfg.HoltWinters)
+		m, err := fitHW(p, cfg.HoltWinters, sc)
 		if err != nil {
 			p.meta.notes = append(p.meta.notes, fmt.Sprintf("Holt-Winters failed (%v): fitted the seasonal-trend decomposition instead", err))
-			return fitSTL(p), nil
+			return fitSTL(p, sc), nil
 		}
 		return m, nil
 	}
-	return fitEWMA(p), nil
+	return fitEWMA(p, sc), nil
 }
 
 // fitAuto chooses the model by holdout error: every candidate is fitted on
@@ -82,8 +98,12 @@ func fitOne(pts []series.Point, cfg Config, cal *calendar.Calendar) (Model, erro
 // the winner is refitted on the whole history. Candidates are stl,
 // holt_winters and phase when the history has a usable period, else ewma
 // and phase. Periods are resolved once, on the whole history.
-func fitAuto(pts []series.Point, cfg Config, cal *calendar.Calendar) (Model, error) {
-	p, err := prepare(pts, cfg, cal)
+//
+// The candidates reuse sc, so the grid values of the whole history's p
+// are gone once the first candidate is fitted; only p's times and periods
+// are read after that.
+func fitAuto(pts []series.Point, cfg Config, cal *calendar.Calendar, sc *scratch) (Model, error) {
+	p, err := prepare(pts, cfg, cal, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +141,7 @@ func fitAuto(pts []series.Point, cfg Config, cal *calendar.Calendar) (Model, err
 	for _, c := range candidates {
 		cc := fixed
 		cc.Model = c
-		m, err := fitOne(train, cc, cal)
+		m, err := fitOne(train, cc, cal, sc)
 		if err != nil {
 			scores = append(scores, score{c, math.Inf(1), err.Error()})
 			continue
@@ -153,7 +173,7 @@ func fitAuto(pts []series.Point, cfg Config, cal *calendar.Calendar) (Model, err
 	if math.IsInf(best.mae, 0) {
 		chosen.Model = ModelPhase // the most forgiving with short histories
 	}
-	m, err := fitOne(pts, chosen, cal)
+	m, err := fitOne(pts, chosen, cal, sc)
 	if err != nil {
 		return nil, err
 	}

@@ -33,44 +33,16 @@ const maxGridFactor = 8
 // buildGrid resamples pts to step (the median spacing of the samples when
 // step ≤ 0). It accepts unsorted input and duplicate timestamps (the last
 // sample in input order wins, as in series.Clean), drops NaN and ±Inf and
-// the points inside exclude. Samples snap to the nearest grid instant; on a
+// the points inside exclude. g.v is sc.grid. Samples snap to the nearest grid instant; on a
 // collision the later sample wins. ok is false with fewer than 2 samples.
-func buildGrid(pts []series.Point, step time.Duration, exclude []TimeRange) (grid, bool) {
+func buildGrid(pts []series.Point, step time.Duration, exclude []TimeRange, sc *scratch) (grid, bool) {
 	g := grid{norm: 1, integral: true, counts: true}
-	// One pass reads times as int64 and checks that the input is clean and
-	// sorted (series.Clean output usually is); otherwise clean a copy and
-	// read it again.
+	// One pass checks that the input is clean and sorted (series.Clean
+	// output usually is) and whether it is regular; otherwise clean a copy
+	// and read it again. A regular series needs no timestamps after that.
 	kept := pts
-	ts := make([]int64, len(pts))
-	maxAbs := 0.0
-	regular := true
-	scan := func() bool {
-		g.integral, g.counts, maxAbs, regular = true, true, 0, true
-		var d0 int64
-		for i, p := range kept {
-			ns := p.T.UnixNano()
-			v := p.V
-			if math.IsNaN(v) || math.IsInf(v, 0) || (len(exclude) > 0 && excluded(p.T, exclude)) {
-				return false
-			}
-			if i > 0 {
-				d := ns - ts[i-1]
-				if d <= 0 {
-					return false
-				}
-				if i == 1 {
-					d0 = d
-				}
-				regular = regular && d == d0
-			}
-			ts[i] = ns
-			maxAbs = max(maxAbs, math.Abs(v))
-			g.integral = g.integral && v == math.Trunc(v)
-			g.counts = g.counts && v >= 0
-		}
-		return true
-	}
-	if !scan() {
+	ps, ok := scanPoints(kept, exclude)
+	if !ok {
 		kept = make([]series.Point, 0, len(pts))
 		for _, p := range pts {
 			if !math.IsNaN(p.V) && !math.IsInf(p.V, 0) && !excluded(p.T, exclude) {
@@ -78,16 +50,27 @@ func buildGrid(pts []series.Point, step time.Duration, exclude []TimeRange) (gri
 			}
 		}
 		kept, _ = series.Clean(kept, 0)
-		ts = ts[:len(kept)]
-		scan()
+		ps, _ = scanPoints(kept, nil)
 	}
 	if len(kept) < 2 {
 		return g, false
 	}
+	g.integral, g.counts = ps.integral, ps.counts
+	first, last := kept[0].T.UnixNano(), kept[len(kept)-1].T.UnixNano()
+	var ts []int64 // sample times, only for irregular series
+	if !ps.regular {
+		if cap(sc.ts) < len(kept) {
+			sc.ts = make([]int64, len(kept))
+		}
+		ts = sc.ts[:len(kept)]
+		for i := range kept {
+			ts[i] = kept[i].T.UnixNano()
+		}
+	}
 	if step <= 0 {
 		// Regular series: every spacing equal; else the median spacing.
-		if regular {
-			step = time.Duration(ts[1] - ts[0])
+		if ps.regular {
+			step = time.Duration(ps.d0)
 		} else {
 			diffs := make([]float64, len(ts)-1)
 			for i := 1; i < len(ts); i++ {
@@ -99,7 +82,7 @@ func buildGrid(pts []series.Point, step time.Duration, exclude []TimeRange) (gri
 			step = time.Nanosecond
 		}
 	}
-	span := time.Duration(ts[len(ts)-1] - ts[0])
+	span := time.Duration(last - first)
 	for span/step+1 > time.Duration(maxGridFactor*len(kept)+1024) {
 		step *= 2
 	}
@@ -109,25 +92,30 @@ func buildGrid(pts []series.Point, step time.Duration, exclude []TimeRange) (gri
 	}
 	g.t0, g.step = kept[0].T, step
 	g.from, g.to = kept[0].T, kept[len(kept)-1].T
-	g.v = make([]float64, n)
-	if maxAbs > 0 {
-		_, exp := math.Frexp(maxAbs)
+	g.v = floats(&sc.grid, n)
+	if ps.maxAbs > 0 {
+		_, exp := math.Frexp(ps.maxAbs)
 		g.norm = math.Ldexp(1, exp)
 	}
 	inv := 1 / g.norm
-	st, t0 := int64(step), ts[0]
-	if regular && st == ts[1]-ts[0] {
+	st := int64(step)
+	if ps.regular && st == ps.d0 {
 		// Every sample lands on its own grid instant, in order.
-		for i, p := range kept {
-			g.v[i] = p.V * inv
+		for i := range kept {
+			g.v[i] = kept[i].V * inv
 		}
 		g.valid = len(kept)
 	} else {
 		for i := range g.v {
 			g.v[i] = math.NaN()
 		}
-		for i, p := range kept {
-			d := ts[i] - t0
+		for i := range kept {
+			var d int64
+			if ts != nil {
+				d = ts[i] - first
+			} else {
+				d = kept[i].T.UnixNano() - first
+			}
 			k := int(d / st)
 			if (d%st)*2 >= st {
 				k++
@@ -136,12 +124,56 @@ func buildGrid(pts []series.Point, step time.Duration, exclude []TimeRange) (gri
 				if math.IsNaN(g.v[k]) {
 					g.valid++
 				}
-				g.v[k] = p.V * inv
+				g.v[k] = kept[i].V * inv
 			}
 		}
 	}
 	g.counts = g.counts && g.integral
 	return g, true
+}
+
+// pointScan is what scanPoints learns about a series.
+type pointScan struct {
+	maxAbs           float64
+	integral, counts bool  // every value an integer; every value ≥ 0
+	regular          bool  // every spacing equal to d0
+	d0               int64 // the first spacing in nanoseconds
+}
+
+// scanPoints reads pts once: ok is false at the first non-finite or
+// excluded sample or timestamp not after its predecessor.
+func scanPoints(pts []series.Point, exclude []TimeRange) (s pointScan, ok bool) {
+	integral, counts, regular := true, true, true
+	maxAbs := 0.0
+	var prev, d0 int64
+	for i := range pts {
+		p := &pts[i]
+		v := p.V
+		if v-v != 0 { // NaN or ±Inf
+			return s, false
+		}
+		if len(exclude) > 0 && excluded(p.T, exclude) {
+			return s, false
+		}
+		ns := p.T.UnixNano()
+		if i > 0 {
+			d := ns - prev
+			if d <= 0 {
+				return s, false
+			}
+			if i == 1 {
+				d0 = d
+			}
+			regular = regular && d == d0
+		}
+		prev = ns
+		if a := math.Abs(v); a > maxAbs {
+			maxAbs = a
+		}
+		integral = integral && v == math.Trunc(v)
+		counts = counts && v >= 0
+	}
+	return pointScan{maxAbs: maxAbs, integral: integral, counts: counts, regular: regular, d0: d0}, true
 }
 
 // at is the time of grid index k.

@@ -298,7 +298,7 @@ func optBin(n, P int) int {
 // auto) on the shortest period. It needs at least one period of two
 // cycles; ok is false when no form could be fitted (multiplicative asked
 // for data that are not positive, or a degenerate history).
-func fitHW(p *prepared, form string) (*HWModel, error) {
+func fitHW(p *prepared, form string, sc *scratch) (*HWModel, error) {
 	g := &p.g
 	P := p.steps[0]
 	f := optBin(len(g.v), P)
@@ -355,7 +355,7 @@ func fitHW(p *prepared, form string) (*HWModel, error) {
 	if !hwInit(g.v, P, bestMult, &st) {
 		return nil, fmt.Errorf("fit Holt-Winters: first cycle has no usable data: %w", ErrNotEnoughData)
 	}
-	resid := make([]float64, len(g.v))
+	resid := floats(&sc.stl, len(g.v))
 	sse, cnt := hwRun(g.v, P, bestMult, m.alpha, m.beta, m.gamma, m.phi, &st, resid)
 	if math.IsInf(sse, 0) || cnt == 0 {
 		return nil, fmt.Errorf("fit Holt-Winters: degenerate %s state at full resolution: %w", m.form, ErrNotEnoughData)
@@ -369,7 +369,7 @@ func fitHW(p *prepared, form string) (*HWModel, error) {
 			m.season.V[i] *= norm
 		}
 	}
-	m.scale = scaleProfile(resid, p.steps[:1], norm)
+	m.scale = scaleProfile(resid, p.steps[:1], norm, sc)
 	if !finite(m.level, m.trend) {
 		return nil, fmt.Errorf("fit Holt-Winters: state overflowed")
 	}

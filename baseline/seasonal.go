@@ -44,14 +44,17 @@ func cellsFor(p, valid, perCell int) int {
 	return max(1, min(p, valid/perCell))
 }
 
-// cellTable maps every phase of s to its cell, so that fitting loops do
-// not divide.
-func (s *season) cellTable() []int32 {
-	t := make([]int32, s.P)
-	for ph := range t {
-		t[ph] = int32(s.cell(ph))
+// runs returns the first phase of every cell of s, and P at the end, in
+// b (len(s.V)+1): cell c covers phases [b[c], b[c+1]), the phases ph
+// with cell(ph) = c, whose first is ceil(c·P/len(V)). Fitting loops walk
+// these runs instead of dividing per step.
+func (s *season) runs(b []int32) []int32 {
+	nc := int64(len(s.V))
+	for c := range nc {
+		b[c] = int32((c*int64(s.P) + nc - 1) / nc)
 	}
-	return t
+	b[nc] = int32(s.P)
+	return b
 }
 
 // floors are the scale floors of the package documentation, in original
@@ -71,9 +74,10 @@ func (f floors) apply(value, scale float64) float64 {
 }
 
 // newFloors computes the floors of g's values.
-func newFloors(g *grid) floors {
-	vals := sample(g.v, sampleSize)
-	st, _ := summarize(vals, nil)
+func newFloors(g *grid, sc *scratch) floors {
+	vals := sampleInto(sc.smp, g.v, sampleSize)
+	st, dev := summarize(vals, sc.dev)
+	sc.smp, sc.dev = vals, dev
 	f := floors{Global: GlobalScaleFloor * st.scale * g.norm}
 	if math.IsNaN(f.Global) || math.IsInf(f.Global, 0) {
 		f.Global = 0
@@ -157,15 +161,15 @@ type prepared struct {
 // periods (detecting them for auto), drops the periods the history is too
 // short for (cold start), fits the calendar fallback, and masks the days
 // that are not full trading days. cfg must have defaults applied.
-func prepare(pts []series.Point, cfg Config, cal *calendar.Calendar) (*prepared, error) {
-	g, ok := buildGrid(pts, 0, cfg.Exclude)
+func prepare(pts []series.Point, cfg Config, cal *calendar.Calendar, sc *scratch) (*prepared, error) {
+	g, ok := buildGrid(pts, 0, cfg.Exclude, sc)
 	if !ok || g.valid < cfg.MinSamples {
 		return nil, fmt.Errorf("fit baseline on %d finite points (need %d): %w", g.valid, cfg.MinSamples, ErrNotEnoughData)
 	}
 	p := &prepared{g: g}
 	m := &p.meta
 	m.requested, m.t0, m.step, m.from, m.to, m.points = cfg.Seasonality, g.t0, g.step, g.from, g.to, g.valid
-	m.fl = newFloors(&g)
+	m.fl = newFloors(&g, sc)
 	day := 24 * time.Hour
 	var want []Period
 	switch cfg.Seasonality {
@@ -178,7 +182,7 @@ func prepare(pts []series.Point, cfg Config, cal *calendar.Calendar) (*prepared,
 			want = append(want, Period{Period: d.Std()})
 		}
 	case SeasonalityAuto:
-		want = detectGrid(&p.g, DetectOptions{})
+		want = detectGrid(&p.g, DetectOptions{}, sc)
 		if len(want) == 0 {
 			m.notes = append(m.notes, "seasonality auto found no period")
 		}
@@ -229,10 +233,11 @@ func prepare(pts []series.Point, cfg Config, cal *calendar.Calendar) (*prepared,
 // keeps past anomalies out of it. Where more than half of the residuals are
 // exactly 0 (a mostly-constant count) nothing is trimmed, so the minority
 // still counts. resid is in normalized units; the result is not.
-func scaleProfile(resid []float64, steps []int, norm float64) season {
-	abs := make([]float64, 0, sampleSize+1)
-	for _, e := range sample(resid, sampleSize) {
-		abs = append(abs, math.Abs(e))
+func scaleProfile(resid []float64, steps []int, norm float64, sc *scratch) season {
+	abs := sampleInto(sc.smp, resid, sampleSize)
+	sc.smp = abs
+	for i, e := range abs {
+		abs[i] = math.Abs(e)
 	}
 	valid := 0
 	for _, e := range resid {
@@ -252,30 +257,40 @@ func scaleProfile(resid []float64, steps []int, norm float64) season {
 	if h == 0 {
 		h = math.Inf(1)
 	}
+	// Sums and counts by cell, over the runs of steps in each cell (the
+	// same additions, in the same order, as a loop over the residuals).
 	nc := len(s.V)
-	sum := make([]float64, nc)
-	cnt := make([]int, nc)
+	cb := floats(&sc.cells, 2*nc)
+	sum, cnt := cb[:nc], cb[nc:]
+	clear(cb)
+	runs := s.runs(ints(&sc.runs, nc+1))
 	var tsum float64
 	var tcnt int
-	table := s.cellTable()
-	ph := 0
-	for _, e := range resid {
-		if a := math.Abs(e); a < h { // false for NaN
-			c := table[ph]
-			sum[c] += a
-			cnt[c]++
-			tsum += a
-			tcnt++
-		}
-		if ph++; ph == s.P {
-			ph = 0
+	n := len(resid)
+	for base := 0; base < n; base += s.P {
+		for c := range nc {
+			lo := base + int(runs[c])
+			if lo >= n {
+				break
+			}
+			hi := min(base+int(runs[c+1]), n)
+			sv, cv := sum[c], cnt[c]
+			for _, e := range resid[lo:hi] {
+				if a := math.Abs(e); a < h { // false for NaN
+					sv += a
+					cv++
+					tsum += a
+					tcnt++
+				}
+			}
+			sum[c], cnt[c] = sv, cv
 		}
 	}
 	all := tsum / float64(max(tcnt, 1))
 	for c := range nc {
 		v := all
 		if cnt[c] > 0 {
-			v = sum[c] / float64(cnt[c])
+			v = sum[c] / cnt[c]
 		}
 		s.V[c] = meanADToSigma * v * norm
 	}
@@ -289,9 +304,15 @@ const sampleSize = 4096
 
 // sample returns the finite values of v, or an evenly strided sample of
 // about n of them, in a new slice.
-func sample(v []float64, n int) []float64 {
+func sample(v []float64, n int) []float64 { return sampleInto(nil, v, n) }
+
+// sampleInto is sample appending to buf[:0].
+func sampleInto(buf, v []float64, n int) []float64 {
 	stride := max(1, len(v)/n)
-	out := make([]float64, 0, min(len(v), n+1))
+	out := buf[:0]
+	if cap(out) < min(len(v), n+1) {
+		out = make([]float64, 0, min(len(v), n+1))
+	}
 	for i := 0; i < len(v); i += stride {
 		if x := v[i]; !math.IsNaN(x) {
 			out = append(out, x)

@@ -95,14 +95,17 @@ func (o *DetectOptions) defaults() {
 // one shorter than two bins. A constant series, pure noise or fewer than
 // 16 samples give no periods. The result is deterministic.
 func DetectSeasonality(pts []series.Point, step time.Duration, opts DetectOptions) []Period {
-	g, ok := buildGrid(pts, step, opts.Exclude)
+	var sc scratch
+	g, ok := buildGrid(pts, step, opts.Exclude, &sc)
 	if !ok {
 		return nil
 	}
-	return detectGrid(&g, opts)
+	return detectGrid(&g, opts, &sc)
 }
 
-func detectGrid(g *grid, opts DetectOptions) []Period {
+// detectGrid is DetectSeasonality on a grid, with its working arrays
+// from sc.det and sc.fft.
+func detectGrid(g *grid, opts DetectOptions, sc *scratch) []Period {
 	opts.defaults()
 	if g.valid < 16 {
 		return nil

@@ -106,41 +106,50 @@ func (m *STLModel) Describe() string {
 }
 
 // fitSTL decomposes the prepared grid. It needs at least one period.
-func fitSTL(p *prepared) *STLModel {
+// Its working arrays come from sc; the model owns only its seasons,
+// knots and scale.
+func fitSTL(p *prepared, sc *scratch) *STLModel {
 	g := &p.g
 	y := g.v
 	n := len(y)
 	m := &STLModel{meta: p.meta, n: n}
 	window := p.steps[len(p.steps)-1]
-	w := make([]float64, n)
+	buf := floats(&sc.stl, 4*n)
+	w, S, T, r := buf[:n], buf[n:2*n], buf[2*n:3*n], buf[3*n:]
 	for k, v := range y {
+		w[k] = 0
 		if !math.IsNaN(v) {
 			w[k] = 1
 		}
 	}
+	clear(S) // Σ seasons at k
 	seasons := make([]season, len(p.steps))
-	tables := make([][]int32, len(p.steps))
+	var runs [][]int32
+	nruns := 0
 	for i, s := range p.steps {
 		seasons[i] = season{P: s, V: make([]float64, cellsFor(s, g.valid, 8))}
-		tables[i] = seasons[i].cellTable()
+		nruns += len(seasons[i].V) + 1
 	}
-	S := make([]float64, n) // Σ seasons at k
-	T := make([]float64, n)
-	r := make([]float64, n)
+	rb := ints(&sc.runs, nruns)
+	for i := range seasons {
+		nc := len(seasons[i].V)
+		runs = append(runs, seasons[i].runs(rb[:nc+1]))
+		rb = rb[nc+1:]
+	}
 	movingAverage(T, y, S, w, window)
 	for _, robust := range []bool{false, true} {
 		if robust {
-			robustWeights(w, y, T, S, r)
+			robustWeights(w, y, T, S, sc)
 		}
 		for i := range seasons {
-			updateSeason(&seasons[i], tables[i], y, T, S, w, g.valid)
+			updateSeason(&seasons[i], runs[i], y, T, S, w, g.valid, sc)
 		}
 		movingAverage(T, y, S, w, window)
 	}
 	for k := range r {
 		r[k] = y[k] - T[k] - S[k]
 	}
-	m.scale = scaleProfile(r, p.steps, g.norm)
+	m.scale = scaleProfile(r, p.steps, g.norm, sc)
 	norm := g.norm
 	for i := range seasons {
 		for c := range seasons[i].V {
@@ -149,6 +158,7 @@ func fitSTL(p *prepared) *STLModel {
 	}
 	m.seasons = seasons
 	m.knotStep = max(1, (n+63)/64)
+	m.knots = make([]float64, 0, (n+m.knotStep-1)/m.knotStep+1)
 	for k := 0; ; k += m.knotStep {
 		if k >= n-1 {
 			m.knots = append(m.knots, T[n-1]*norm)
@@ -206,23 +216,50 @@ func movingAverage(T, y, S, w []float64, window int) {
 	}
 }
 
-// updateSeason re-estimates s from y − T − (S − s) and updates S.
-func updateSeason(s *season, table []int32, y, T, S, w []float64, valid int) {
+// updateSeason re-estimates s from y − T − (S − s) and updates S. runs
+// are the cell boundaries of s (season.runs): the loops walk each cell's
+// run of consecutive steps with its sums in registers, which adds the
+// same terms in the same order as a loop over k would.
+func updateSeason(s *season, runs []int32, y, T, S, w []float64, valid int, sc *scratch) {
 	nc := len(s.V)
-	sum := make([]float64, nc)
-	cnt := make([]float64, nc)
-	ph := 0
-	for k, v := range y {
-		if wk := w[k]; wk > 0 {
-			c := table[ph]
-			sum[c] += wk * (v - T[k] - S[k] + s.V[c])
-			cnt[c] += wk
+	n := len(y)
+	cb := floats(&sc.cells, 3*nc)
+	sum, cnt, tmp := cb[:nc], cb[nc:2*nc], cb[2*nc:]
+	clear(sum)
+	clear(cnt)
+	for base := 0; base < n; base += s.P {
+		end := min(base+s.P, n)
+		ys, ts, ss, ws := y[base:end], T[base:end], S[base:end], w[base:end]
+		ts, ss, ws = ts[:len(ys)], ss[:len(ys)], ws[:len(ys)]
+		if nc == s.P {
+			// One step per cell: the phase is the cell.
+			sum, cnt, sv := sum[:len(ys)], cnt[:len(ys)], s.V[:len(ys)]
+			for i, wk := range ws {
+				if wk > 0 {
+					sum[i] += wk * (ys[i] - ts[i] - ss[i] + sv[i])
+					cnt[i] += wk
+				}
+			}
+			continue
 		}
-		if ph++; ph == s.P {
-			ph = 0
+		for c := range nc {
+			lo := int(runs[c])
+			if lo >= len(ys) {
+				break
+			}
+			hi := min(int(runs[c+1]), len(ys))
+			sv, cv, vc := sum[c], cnt[c], s.V[c]
+			for i, wk := range ws[lo:hi] {
+				if wk > 0 {
+					k := lo + i
+					sv += wk * (ys[k] - ts[k] - ss[k] + vc)
+					cv += wk
+				}
+			}
+			sum[c], cnt[c] = sv, cv
 		}
 	}
-	nv := make([]float64, nc)
+	nv := sum // the new cell values, in place of their sums
 	for c := range nv {
 		if cnt[c] > 0 {
 			nv[c] = sum[c] / cnt[c]
@@ -236,33 +273,50 @@ func updateSeason(s *season, table []int32, y, T, S, w []float64, valid int) {
 		if width%2 == 0 {
 			width++
 		}
-		nv = circularMean(nv, width)
+		circularMean(tmp, nv, width)
+		nv = tmp
 	}
-	// Centre: a season carries no level.
+	// Centre: a season carries no level (the mean over phases, each cell
+	// counted once per phase it covers).
 	mean := 0.0
-	for ph := range s.P {
-		mean += nv[table[ph]]
+	for c := range nc {
+		x := nv[c]
+		for range runs[c+1] - runs[c] {
+			mean += x
+		}
 	}
 	mean /= float64(s.P)
 	for c := range nv {
 		nv[c] -= mean
 	}
-	ph = 0
-	for k := range S {
-		c := table[ph]
-		S[k] += nv[c] - s.V[c]
-		if ph++; ph == s.P {
-			ph = 0
+	for base := 0; base < n; base += s.P {
+		ss := S[base:min(base+s.P, n)]
+		if nc == s.P {
+			nv, sv := nv[:len(ss)], s.V[:len(ss)]
+			for i := range ss {
+				ss[i] += nv[i] - sv[i]
+			}
+			continue
+		}
+		for c := range nc {
+			lo := int(runs[c])
+			if lo >= len(ss) {
+				break
+			}
+			d := nv[c] - s.V[c]
+			for i := range ss[lo:min(int(runs[c+1]), len(ss))] {
+				ss[lo+i] += d
+			}
 		}
 	}
-	s.V = nv
+	copy(s.V, nv)
 }
 
-// circularMean is the moving mean of v over width cells, wrapping around.
-func circularMean(v []float64, width int) []float64 {
+// circularMean sets out to the moving mean of v over width cells,
+// wrapping around.
+func circularMean(out, v []float64, width int) {
 	n := len(v)
 	half := width / 2
-	out := make([]float64, n)
 	sum := 0.0
 	for d := -half; d <= half; d++ {
 		sum += v[(d%n+n)%n]
@@ -272,16 +326,22 @@ func circularMean(v []float64, width int) []float64 {
 		sum -= v[((i-half)%n+n)%n]
 		sum += v[(i+half+1)%n]
 	}
-	return out
 }
 
 // robustWeights sets bisquare weights from the remainder y − T − S:
-// w = (1 − (r/6M)²)² with M the median |r|; missing values keep 0.
-func robustWeights(w, y, T, S, r []float64) {
-	for k, v := range y {
-		r[k] = math.Abs(v - T[k] - S[k]) // NaN where missing
+// w = (1 − (r/6M)²)² with M the median |r| (taken on a fixed-stride
+// sample, see sample); missing values keep 0.
+func robustWeights(w, y, T, S []float64, sc *scratch) {
+	n := len(y)
+	stride := max(1, n/sampleSize)
+	abs := floats(&sc.smp, 0)
+	for k := 0; k < n; k += stride {
+		if v := y[k]; !math.IsNaN(v) {
+			abs = append(abs, math.Abs(v-T[k]-S[k]))
+		}
 	}
-	h := 6 * median(sample(r, sampleSize))
+	sc.smp = abs
+	h := 6 * median(abs)
 	for k, v := range y {
 		if math.IsNaN(v) {
 			w[k] = 0
