@@ -88,25 +88,27 @@ type cusumStream struct {
 
 // Push implements Stream.
 func (s *cusumStream) Push(p series.Point) (r Result, ok bool) {
-	if !finite(p.V) || !s.ck.accept(p.T) {
-		return Result{}, false
-	}
-	if s.w.len() >= warmFill(s.d.window) {
-		r, ok = s.judge(p)
-	}
-	s.w.push(p.V)
+	ok = finite(p.V) && s.ck.accept(p.T) && s.push(p, &r)
 	return r, ok
 }
 
-func (s *cusumStream) judge(p series.Point) (Result, bool) {
+func (s *cusumStream) push(p series.Point, r *Result) (ok bool) {
+	if s.w.len() >= warmFill(s.d.window) {
+		ok = s.judge(p, r)
+	}
+	s.w.push(p.V)
+	return ok
+}
+
+func (s *cusumStream) judge(p series.Point, r *Result) bool {
 	k, h := s.d.drift, s.d.h
 	mu := s.w.median()
 	sigma := max(s.w.robustScale(mu), scaleFloor(mu))
 	u := (p.V - mu) / sigma
 	if !finite(mu) || !finite(sigma) || math.IsNaN(u) {
-		return Result{}, false
+		return false
 	}
-	r := Result{ // the band from the sums before this point: crossing ⇔ outside it
+	*r = Result{ // the band from the sums before this point: crossing ⇔ outside it
 		T:        p.T,
 		Value:    p.V,
 		Expected: mu,
@@ -125,5 +127,5 @@ func (s *cusumStream) judge(p series.Point) (Result, bool) {
 		r.Anomaly = true
 		s.pos, s.neg = 0, 0
 	}
-	return r, true
+	return true
 }

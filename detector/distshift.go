@@ -108,15 +108,17 @@ type distShiftStream struct {
 }
 
 // Push implements Stream.
-func (s *distShiftStream) Push(p series.Point) (Result, bool) {
-	if !finite(p.V) || !s.ck.accept(p.T) {
-		return Result{}, false
-	}
+func (s *distShiftStream) Push(p series.Point) (r Result, ok bool) {
+	ok = finite(p.V) && s.ck.accept(p.T) && s.push(p, &r)
+	return r, ok
+}
+
+func (s *distShiftStream) push(p series.Point, res *Result) bool {
 	if old, ok := s.recent.push(p.V); ok {
 		s.ref.push(old)
 	}
 	if !s.ref.full() {
-		return Result{}, false
+		return false
 	}
 	d := s.d
 	b := d.bins
@@ -144,7 +146,7 @@ func (s *distShiftStream) Push(p series.Point) (Result, bool) {
 	g := 2 * w * div / (1 + w/r)
 	z := max(0, (g-dof)/math.Sqrt(2*dof))
 	mr, mq := s.ref.median(), s.recent.median()
-	res := Result{
+	*res = Result{
 		T:        p.T,
 		Value:    p.V,
 		Expected: mr,
@@ -157,7 +159,7 @@ func (s *distShiftStream) Push(p series.Point) (Result, bool) {
 	if mq < mr {
 		res.Z = -z
 	}
-	return res, true
+	return true
 }
 
 // countLE counts the values of the sorted s at or below e, its

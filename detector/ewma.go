@@ -89,9 +89,11 @@ type ewmaStream struct {
 
 // Push implements Stream.
 func (s *ewmaStream) Push(p series.Point) (r Result, ok bool) {
-	if !finite(p.V) || !s.ck.accept(p.T) {
-		return Result{}, false
-	}
+	ok = finite(p.V) && s.ck.accept(p.T) && s.push(p, &r)
+	return r, ok
+}
+
+func (s *ewmaStream) push(p series.Point, r *Result) (ok bool) {
 	lam := s.d.lambda
 	if !s.seen || !finite(s.e) {
 		s.e, s.seen = p.V, true
@@ -100,26 +102,26 @@ func (s *ewmaStream) Push(p series.Point) (r Result, ok bool) {
 	}
 	s.decay *= (1 - lam) * (1 - lam)
 	if s.w.len() >= warmFill(s.d.window) {
-		r, ok = s.judge(p)
+		ok = s.judge(p, r)
 	}
 	s.w.push(p.V)
-	return r, ok
+	return ok
 }
 
-func (s *ewmaStream) judge(p series.Point) (Result, bool) {
+func (s *ewmaStream) judge(p series.Point, r *Result) bool {
 	lam, l := s.d.lambda, s.d.l
 	mu := s.w.median()
 	sigma := max(s.w.robustScale(mu), scaleFloor(mu))
 	se := sigma * math.Sqrt(lam/(2-lam)*(1-s.decay))
 	if !finite(se) || !(se > 0) || !finite(s.e) {
-		return Result{}, false
+		return false
 	}
 	z := (s.e - mu) / se
 	if math.IsNaN(z) {
-		return Result{}, false
+		return false
 	}
 	dz := math.Abs(z)
-	return Result{
+	*r = Result{
 		T:        p.T,
 		Value:    p.V,
 		Expected: mu,
@@ -128,5 +130,6 @@ func (s *ewmaStream) judge(p series.Point) (Result, bool) {
 		Score:    ratio(dz, l),
 		Z:        z,
 		Anomaly:  dz >= l,
-	}, true
+	}
+	return true
 }

@@ -379,9 +379,10 @@ func TestBadInput(t *testing.T) {
 
 // gateAll applies d's gates to inner results, as a gated stream would.
 func gateAll(d Detector, rs []Result) []Result {
-	st := d.(*gated).newState()
+	var st gateState
+	d.(*gated).initState(&st)
 	for i := range rs {
-		rs[i] = st.apply(rs[i], true)
+		st.apply(&rs[i], true)
 	}
 	return rs
 }

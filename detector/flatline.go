@@ -84,10 +84,12 @@ type flatlineStream struct {
 }
 
 // Push implements Stream.
-func (s *flatlineStream) Push(p series.Point) (Result, bool) {
-	if !finite(p.V) || !s.ck.accept(p.T) {
-		return Result{}, false
-	}
+func (s *flatlineStream) Push(p series.Point) (r Result, ok bool) {
+	ok = finite(p.V) && s.ck.accept(p.T) && s.push(p, &r)
+	return r, ok
+}
+
+func (s *flatlineStream) push(p series.Point, r *Result) bool {
 	s.n++
 	if s.n > 1 && math.Abs(p.V-s.ref) <= max(s.d.tol, 1e-9*math.Abs(s.ref)) {
 		s.run++
@@ -101,16 +103,16 @@ func (s *flatlineStream) Push(p series.Point) (Result, bool) {
 		s.ref, s.run, s.alerted = p.V, 1, false
 	}
 	if s.n < 10 {
-		return Result{}, false
+		return false
 	}
-	r := Result{T: p.T, Value: p.V, Expected: s.ref, Lower: s.ref, Upper: s.ref}
+	*r = Result{T: p.T, Value: p.V, Expected: s.ref, Lower: s.ref, Upper: s.ref}
 	if s.runs < 3 {
-		return r, true
+		return true
 	}
 	a := max(float64(s.d.minRun), s.d.mult*float64(s.longest)+1)
 	r.Score = ratio(float64(s.run), a)
 	if float64(s.run) >= a {
 		r.Anomaly, s.alerted = true, true
 	}
-	return r, true
+	return true
 }

@@ -54,17 +54,19 @@ type iqrStream struct {
 
 // Push implements Stream.
 func (s *iqrStream) Push(p series.Point) (r Result, ok bool) {
-	if !finite(p.V) || !s.ck.accept(p.T) {
-		return Result{}, false
-	}
-	if s.w.len() >= warmFill(s.d.window) {
-		r, ok = s.judge(p)
-	}
-	s.w.push(p.V)
+	ok = finite(p.V) && s.ck.accept(p.T) && s.push(p, &r)
 	return r, ok
 }
 
-func (s *iqrStream) judge(p series.Point) (Result, bool) {
+func (s *iqrStream) push(p series.Point, r *Result) (ok bool) {
+	if s.w.len() >= warmFill(s.d.window) {
+		ok = s.judge(p, r)
+	}
+	s.w.push(p.V)
+	return ok
+}
+
+func (s *iqrStream) judge(p series.Point, r *Result) bool {
 	q1, q3, med := s.w.quantile(0.25), s.w.quantile(0.75), s.w.median()
 	iqr := q3 - q1
 	if !(iqr > 0) {
@@ -72,7 +74,7 @@ func (s *iqrStream) judge(p series.Point) (Result, bool) {
 	}
 	iqr = max(iqr, 1.349*scaleFloor(med))
 	if !finite(iqr) || !finite(q1) || !finite(q3) {
-		return Result{}, false
+		return false
 	}
 	var x float64
 	switch {
@@ -83,7 +85,7 @@ func (s *iqrStream) judge(p series.Point) (Result, bool) {
 	}
 	k := s.d.k
 	ax := math.Abs(x)
-	return Result{
+	*r = Result{
 		T:        p.T,
 		Value:    p.V,
 		Expected: med,
@@ -92,5 +94,6 @@ func (s *iqrStream) judge(p series.Point) (Result, bool) {
 		Score:    ratio(ax, k),
 		Z:        x,
 		Anomaly:  ax >= k,
-	}, true
+	}
+	return true
 }

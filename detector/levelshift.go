@@ -52,19 +52,23 @@ type levelShiftStream struct {
 }
 
 // Push implements Stream.
-func (s *levelShiftStream) Push(p series.Point) (Result, bool) {
-	if !finite(p.V) || !s.ck.accept(p.T) {
-		return Result{}, false
-	}
+func (s *levelShiftStream) Push(p series.Point) (r Result, ok bool) {
+	ok = finite(p.V) && s.ck.accept(p.T) && s.push(p, &r)
+	return r, ok
+}
+
+func (s *levelShiftStream) push(p series.Point, r *Result) bool {
 	if old, ok := s.after.push(p.V); ok {
 		s.before.push(old)
 	}
 	if !s.before.full() {
-		return Result{}, false
+		return false
 	}
 	mb, ma := s.before.median(), s.after.median()
 	sigma := max(s.before.robustScale(mb), scaleFloor(mb))
-	r, ok := zResult(series.Point{T: p.T, V: ma}, mb, sigma, s.d.t)
+	if !zResult(r, series.Point{T: p.T, V: ma}, mb, sigma, s.d.t) {
+		return false
+	}
 	r.Value = p.V
-	return r, ok
+	return true
 }

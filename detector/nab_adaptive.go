@@ -234,17 +234,19 @@ func (s *adaptiveStream) fastAlpha() float64 {
 }
 
 // Push implements Stream.
-func (s *adaptiveStream) Push(p series.Point) (Result, bool) {
-	if !finite(p.V) || !s.ck.accept(p.T) {
-		return Result{}, false
-	}
+func (s *adaptiveStream) Push(p series.Point) (r Result, ok bool) {
+	ok = finite(p.V) && s.ck.accept(p.T) && s.push(p, &r)
+	return r, ok
+}
+
+func (s *adaptiveStream) push(p series.Point, res *Result) bool {
 	x := p.V
 	s.n++
 	if s.n == 1 {
 		s.prev = x
 		s.level.add(x, 1, false)
 		s.short.add(x, 1, false)
-		return Result{}, false
+		return false
 	}
 	m, sd := s.level.mean, math.Sqrt(s.level.vari)
 	// A floor relative to the level keeps a constant series from turning
@@ -309,7 +311,7 @@ func (s *adaptiveStream) Push(p series.Point) (Result, bool) {
 		s.worst[i] = max(s.worst[i]*s.decay, v)
 	}
 	if s.n <= s.warm {
-		return Result{}, false
+		return false
 	}
 	s.since++
 	if s.since <= s.quiet {
@@ -321,7 +323,7 @@ func (s *adaptiveStream) Push(p series.Point) (Result, bool) {
 		s.since = 0
 	}
 	z := (x - m) / sd
-	return Result{
+	*res = Result{
 		T:        p.T,
 		Value:    x,
 		Expected: m,
@@ -330,5 +332,6 @@ func (s *adaptiveStream) Push(p series.Point) (Result, bool) {
 		Score:    score,
 		Anomaly:  score >= 0.5,
 		Z:        z,
-	}, true
+	}
+	return true
 }

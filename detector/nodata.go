@@ -78,39 +78,41 @@ type noDataStream struct {
 
 // Push implements Stream.
 func (s *noDataStream) Push(p series.Point) (r Result, ok bool) {
-	if !finite(p.V) || !s.ck.accept(p.T) {
-		return Result{}, false
-	}
+	ok = finite(p.V) && s.ck.accept(p.T) && s.push(p, &r)
+	return r, ok
+}
+
+func (s *noDataStream) push(p series.Point, r *Result) (ok bool) {
 	if s.begun {
-		r, ok = s.judge(p.T, p.V)
+		ok = s.judge(r, p.T, p.V)
 		s.iv.push(p.T.Sub(s.last.T).Seconds())
 	}
 	s.last, s.begun = p, true
-	return r, ok
+	return ok
 }
 
 // Stale implements Staler: the verdict on the gap from the last point to
 // now, as if a point arrived at now with the last value.
-func (s *noDataStream) Stale(now time.Time) (Result, bool) {
-	if !s.begun || !now.After(s.last.T) {
+func (s *noDataStream) Stale(now time.Time) (r Result, ok bool) {
+	if !s.begun || !now.After(s.last.T) || !s.judge(&r, now, s.last.V) {
 		return Result{}, false
 	}
-	return s.judge(now, s.last.V)
+	return r, true
 }
 
-func (s *noDataStream) judge(t time.Time, v float64) (Result, bool) {
+func (s *noDataStream) judge(r *Result, t time.Time, v float64) bool {
 	step := s.d.step.Seconds()
 	if step == 0 {
 		if s.iv.len() < 3 {
-			return Result{}, false
+			return false
 		}
 		step = s.iv.median()
 	}
 	if !(step > 0) {
-		return Result{}, false
+		return false
 	}
 	m := max(0, t.Sub(s.last.T).Seconds()/step-1)
-	return Result{
+	*r = Result{
 		T:        t,
 		Value:    v,
 		Expected: s.last.V,
@@ -118,5 +120,6 @@ func (s *noDataStream) judge(t time.Time, v float64) (Result, bool) {
 		Upper:    s.last.V,
 		Score:    ratio(m, s.d.missing),
 		Anomaly:  m >= s.d.missing,
-	}, true
+	}
+	return true
 }

@@ -42,26 +42,35 @@ type robustStream struct {
 }
 
 // Push implements Stream.
-func (s *robustStream) Push(p series.Point) (Result, bool) {
-	if s.m == nil || !finite(p.V) || !s.ck.accept(p.T) {
+func (s *robustStream) Push(p series.Point) (r Result, ok bool) {
+	if s.m == nil {
 		return Result{}, false
+	}
+	ok = finite(p.V) && s.ck.accept(p.T) && s.push(p, &r)
+	return r, ok
+}
+
+func (s *robustStream) push(p series.Point, r *Result) bool {
+	if s.m == nil {
+		return false
 	}
 	e := s.m.Expect(p.T)
 	if !e.OK || !(e.Scale > 0) || math.IsInf(e.Scale, 0) || !finite(e.Value) {
-		return Result{}, false
+		return false
 	}
-	return s.d.judge(p, e), true
+	s.d.judge(r, p, e)
+	return true
 }
 
-// judge scores one point against its expectation.
-func (d *Robust) judge(p series.Point, e baseline.Expectation) Result {
+// judge scores one point against its expectation into *r.
+func (d *Robust) judge(r *Result, p series.Point, e baseline.Expectation) {
 	z := (p.V - e.Value) / e.Scale
 	dz := math.Abs(z)
 	score := dz / (dz + d.k)
 	if math.IsInf(dz, 0) { // a deviation so large that z overflowed
 		score = 1
 	}
-	return Result{
+	*r = Result{
 		T:        p.T,
 		Value:    p.V,
 		Expected: e.Value,

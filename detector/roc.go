@@ -49,23 +49,26 @@ type rocStream struct {
 
 // Push implements Stream.
 func (s *rocStream) Push(p series.Point) (r Result, ok bool) {
-	if !finite(p.V) || !s.ck.accept(p.T) {
-		return Result{}, false
-	}
+	ok = finite(p.V) && s.ck.accept(p.T) && s.push(p, &r)
+	return r, ok
+}
+
+func (s *rocStream) push(p series.Point, r *Result) (ok bool) {
 	if s.begun {
 		d := p.V - s.prev
 		if finite(d) {
 			if s.w.len() >= warmFill(s.d.window) {
 				m := s.w.median()
-				r, ok = zResult(series.Point{T: p.T, V: d}, m, max(s.w.robustScale(m), scaleFloor(s.prev)), s.d.k)
-				r.Value = p.V
-				r.Expected = clampF(s.prev + r.Expected)
-				r.Lower = clampF(s.prev + r.Lower)
-				r.Upper = clampF(s.prev + r.Upper)
+				if ok = zResult(r, series.Point{T: p.T, V: d}, m, max(s.w.robustScale(m), scaleFloor(s.prev)), s.d.k); ok {
+					r.Value = p.V
+					r.Expected = clampF(s.prev + r.Expected)
+					r.Lower = clampF(s.prev + r.Lower)
+					r.Upper = clampF(s.prev + r.Upper)
+				}
 			}
 			s.w.push(d)
 		}
 	}
 	s.prev, s.begun = p.V, true
-	return r, ok
+	return ok
 }

@@ -23,19 +23,20 @@ func clampF(v float64) float64 {
 	return max(-math.MaxFloat64, min(math.MaxFloat64, v))
 }
 
-// zResult judges p as z = (p.V − center) / scale against the threshold k:
-// the common result of the window families. ok=false when the window's
-// statistics are not finite (they overflowed).
-func zResult(p series.Point, center, scale, k float64) (Result, bool) {
+// zResult judges p as z = (p.V − center) / scale against the threshold k
+// into *r: the common result of the window families. It returns false
+// (and leaves *r alone) when the window's statistics are not finite (they
+// overflowed).
+func zResult(r *Result, p series.Point, center, scale, k float64) bool {
 	if !finite(center) || !finite(scale) || !(scale > 0) {
-		return Result{}, false
+		return false
 	}
 	z := (p.V - center) / scale
 	if math.IsNaN(z) {
-		return Result{}, false
+		return false
 	}
 	dz := math.Abs(z)
-	return Result{
+	*r = Result{
 		T:        p.T,
 		Value:    p.V,
 		Expected: center,
@@ -44,7 +45,8 @@ func zResult(p series.Point, center, scale, k float64) (Result, bool) {
 		Score:    ratio(dz, k),
 		Z:        z,
 		Anomaly:  dz >= k,
-	}, true
+	}
+	return true
 }
 
 // warmFill is how many values a window of n needs before its statistics

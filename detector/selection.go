@@ -47,15 +47,7 @@ func (s Selection) Detector(c Choice) (Detector, error) {
 		return nil, err
 	}
 	g := *s.gate
-	g.d = d
-	g.noDir, g.noDev = false, false
-	if e, ok := d.(exempter); ok {
-		g.noDir, g.noDev = e.exempt()
-	}
-	if _, ok := d.(Batcher); ok {
-		return gatedBatch{&g}, nil
-	}
-	return &g, nil
+	return g.wrap(d), nil
 }
 
 // String describes the selection for logs.

@@ -100,12 +100,14 @@ type staticStream struct {
 }
 
 // Push implements Stream.
-func (s *staticStream) Push(p series.Point) (Result, bool) {
-	if !finite(p.V) || !s.ck.accept(p.T) {
-		return Result{}, false
-	}
+func (s *staticStream) Push(p series.Point) (r Result, ok bool) {
+	ok = finite(p.V) && s.ck.accept(p.T) && s.push(p, &r)
+	return r, ok
+}
+
+func (s *staticStream) push(p series.Point, r *Result) bool {
 	d := s.d
-	r := Result{T: p.T, Value: p.V, Expected: p.V, Lower: p.V, Upper: p.V}
+	*r = Result{T: p.T, Value: p.V, Expected: p.V, Lower: p.V, Upper: p.V}
 	if d.hasUpper {
 		r.Upper = d.upper
 		e := (p.V - d.upper) / d.magnitude(d.upper)
@@ -126,5 +128,5 @@ func (s *staticStream) Push(p series.Point) (Result, bool) {
 	} else {
 		r.Lower = min(p.V, d.upper)
 	}
-	return r, true
+	return true
 }

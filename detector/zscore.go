@@ -83,18 +83,20 @@ type zscoreStream struct {
 
 // Push implements Stream.
 func (s *zscoreStream) Push(p series.Point) (r Result, ok bool) {
-	if !finite(p.V) || !s.ck.accept(p.T) {
-		return Result{}, false
-	}
+	ok = finite(p.V) && s.ck.accept(p.T) && s.push(p, &r)
+	return r, ok
+}
+
+func (s *zscoreStream) push(p series.Point, r *Result) (ok bool) {
 	if n := len(s.ring); n >= warmFill(s.d.window) {
 		fn := float64(n)
 		mean := s.c + s.sum/fn
 		v := (s.sumsq - s.sum*s.sum/fn) / (fn - 1)
 		sd := math.Sqrt(max(v, 0))
-		r, ok = zResult(p, mean, max(sd, scaleFloor(mean)), s.d.k)
+		ok = zResult(r, p, mean, max(sd, scaleFloor(mean)), s.d.k)
 	}
 	s.add(p.V)
-	return r, ok
+	return ok
 }
 
 func (s *zscoreStream) add(v float64) {
@@ -167,13 +169,15 @@ type robustZStream struct {
 
 // Push implements Stream.
 func (s *robustZStream) Push(p series.Point) (r Result, ok bool) {
-	if !finite(p.V) || !s.ck.accept(p.T) {
-		return Result{}, false
-	}
+	ok = finite(p.V) && s.ck.accept(p.T) && s.push(p, &r)
+	return r, ok
+}
+
+func (s *robustZStream) push(p series.Point, r *Result) (ok bool) {
 	if s.w.len() >= warmFill(s.d.window) {
 		m := s.w.median()
-		r, ok = zResult(p, m, max(s.w.robustScale(m), scaleFloor(m)), s.d.k)
+		ok = zResult(r, p, m, max(s.w.robustScale(m), scaleFloor(m)), s.d.k)
 	}
 	s.w.push(p.V)
-	return r, ok
+	return ok
 }
