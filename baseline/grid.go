@@ -2,7 +2,6 @@ package baseline
 
 import (
 	"math"
-	"slices"
 	"time"
 
 	"github.com/seismo-dev/seismo/baseline/calendar"
@@ -223,12 +222,11 @@ func (g *grid) maskNonTrading(cal *calendar.Calendar) int {
 	return masked
 }
 
-// interpolated returns a copy of v with gaps filled linearly between the
-// nearest finite neighbours; leading and trailing gaps take the nearest
-// finite value. Used for period detection, which needs a gapless series;
-// fitting uses the gaps as they are.
-func interpolated(v []float64) []float64 {
-	out := slices.Clone(v)
+// interpolate fills the gaps of v linearly between the nearest finite
+// neighbours; leading and trailing gaps take the nearest finite value.
+// Used for period detection, which needs a gapless series; fitting uses
+// the gaps as they are.
+func interpolate(out []float64) {
 	last := -1
 	for i, x := range out {
 		if math.IsNaN(x) {
@@ -252,5 +250,4 @@ func interpolated(v []float64) []float64 {
 			out[j] = out[last]
 		}
 	}
-	return out
 }

@@ -6,15 +6,16 @@ package baseline
 // Nothing in it outlives a fit: models copy what they keep. Each buffer
 // has one owner while a fit runs; the comments say which.
 type scratch struct {
-	grid  []float64 // grid.v of the grid being fitted (buildGrid)
-	ts    []int64   // sample times of an irregular series (buildGrid)
-	smp   []float64 // strided samples (medians)
-	dev   []float64 // deviations from their median (summarize)
-	stl   []float64 // STL weights, seasons sum, trend and residuals
-	cells []float64 // per-cell sums of STL seasons and scale profiles
-	runs  []int32   // cell boundaries (season.runs)
-	det   []float64 // period detection: series, FFT buffers, correlations
-	fft   []complex128
+	grid  []float64    // grid.v of the grid being fitted (buildGrid)
+	ts    []int64      // sample times of an irregular series (buildGrid)
+	smp   []float64    // strided samples (medians)
+	dev   []float64    // deviations from their median (summarize)
+	stl   []float64    // STL weights, seasons sum, trend and residuals
+	cells []float64    // per-cell sums of STL seasons and scale profiles
+	runs  []int32      // cell boundaries (season.runs)
+	det   []float64    // period detection: series, FFT buffers, correlations
+	fft   []complex128 // FFT twiddles and work
+	spec  []complex128 // a spectrum
 }
 
 // floats returns (*buf)[:n], growing *buf when it is too small. The

@@ -6,9 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"gonum.org/v1/gonum/dsp/fourier"
-	"gonum.org/v1/gonum/dsp/window"
-
 	"github.com/seismo-dev/seismo/series"
 )
 
@@ -116,7 +113,19 @@ func detectGrid(g *grid, opts DetectOptions, sc *scratch) []Period {
 	x := g.v
 	f := (len(x) + opts.MaxPoints - 1) / opts.MaxPoints
 	nd := (len(x) + f - 1) / f
-	xd := make([]float64, nd)
+	if nd < 16 {
+		return nil
+	}
+	m := fastSize(2 * nd)
+	maxLag := nd / 2
+	// All the float buffers in one piece of sc.det.
+	fb := floats(&sc.det, nd+m+3*(maxLag+1)+nd+m/2+1)
+	take := func(k int) []float64 {
+		v := fb[:k:k]
+		fb = fb[k:]
+		return v
+	}
+	xd, buf, acf, dacf, lowest, diff, power := take(nd), take(m), take(maxLag+1), take(maxLag+1), take(maxLag+1), take(nd-1), take(m/2+1)
 	for i := range nd {
 		s, c := 0.0, 0
 		for _, v := range x[i*f : min((i+1)*f, len(x))] {
@@ -130,10 +139,7 @@ func detectGrid(g *grid, opts DetectOptions, sc *scratch) []Period {
 			xd[i] = s / float64(c)
 		}
 	}
-	xd = interpolated(xd)
-	if nd < 16 {
-		return nil
-	}
+	interpolate(xd)
 	detrend(xd)
 	var energy float64
 	for _, v := range xd {
@@ -143,21 +149,22 @@ func detectGrid(g *grid, opts DetectOptions, sc *scratch) []Period {
 		return nil // constant (after detrending) or overflowing
 	}
 
-	m := fastSize(2 * nd)
-	fft := fourier.NewFFT(m)
-	buf := make([]float64, m)
-	coef := make([]complex128, m/2+1)
+	fft := newRealFFT(m, &sc.fft)
+	if cap(sc.spec) < m/2+1 {
+		sc.spec = make([]complex128, m/2+1)
+	}
+	coef := sc.spec[:m/2+1]
 
 	// Autocorrelation by Wiener–Khinchin; zero padding to 2n keeps it
 	// linear rather than circular.
 	copy(buf, xd)
-	coef = fft.Coefficients(coef, buf)
+	clear(buf[nd:])
+	fft.forward(coef, buf)
 	for i, c := range coef {
 		coef[i] = complex(real(c)*real(c)+imag(c)*imag(c), 0)
 	}
-	acov := fft.Sequence(nil, coef)
-	maxLag := nd / 2
-	acf := make([]float64, maxLag+1)
+	acov := buf
+	fft.inverse(acov, coef)
 	r0 := acov[0] / float64(nd)
 	for k := 0; k <= maxLag; k++ {
 		acf[k] = acov[k] / float64(nd-k) / r0
@@ -166,14 +173,12 @@ func detectGrid(g *grid, opts DetectOptions, sc *scratch) []Period {
 	// the few lags that pass the other tests: a seasonal shape repeats in
 	// its changes too, while a random walk's changes are white noise with
 	// no correlation at any lag, however periodic its level may look.
-	diff := make([]float64, nd-1)
 	var d0 float64
 	for i := range diff {
 		diff[i] = xd[i+1] - xd[i]
 		d0 += diff[i] * diff[i]
 	}
 	d0 /= float64(len(diff))
-	dacf := make([]float64, maxLag+1)
 	for i := range dacf {
 		dacf[i] = math.NaN()
 	}
@@ -190,12 +195,19 @@ func detectGrid(g *grid, opts DetectOptions, sc *scratch) []Period {
 		}
 		return dacf[L]
 	}
-	// Periodogram of the windowed series.
-	clear(buf)
+	// Periodogram of the Hann-windowed series (the window as in
+	// gonum/dsp/window.Hann, symmetric, so half the cosines suffice).
 	copy(buf, xd)
-	window.Hann(buf[:nd])
-	coef = fft.Coefficients(coef, buf)
-	power := make([]float64, len(coef))
+	clear(buf[nd:])
+	k := 2 * math.Pi / float64(nd-1)
+	for i := 0; i <= (nd-1)/2; i++ {
+		h := 0.5 * (1 - math.Cos(k*float64(i)))
+		buf[i] *= h
+		if j := nd - 1 - i; j != i {
+			buf[j] *= h
+		}
+	}
+	fft.forward(coef, buf)
 	for i, c := range coef {
 		power[i] = real(c)*real(c) + imag(c)*imag(c)
 	}
@@ -222,7 +234,6 @@ func detectGrid(g *grid, opts DetectOptions, sc *scratch) []Period {
 	// period's autocorrelation dips between 0 and its lag (to −1 at half
 	// the lag for a sinusoid), while a random walk's decays smoothly and
 	// wiggles, so a peak must rise MinStrength above that dip.
-	lowest := make([]float64, maxLag+1)
 	lowest[0] = 1
 	for k := 1; k <= maxLag; k++ {
 		lowest[k] = min(lowest[k-1], acf[k])
