@@ -3,13 +3,16 @@ package detector
 import "math"
 
 // sortedWindow holds the last n values both in arrival order (a ring) and
-// sorted, so that quantiles cost O(1), the MAD O(log n) and a push a
-// binary search plus one memmove of at most n values (about 20 ns for a
-// few hundred).
+// sorted, so that quantiles cost O(1), the MAD O(1) amortised (O(n) at
+// worst) and a push two interleaved binary searches plus one memmove of
+// at most n values (about 20 ns for a few hundred).
 type sortedWindow struct {
 	ring   []float64 // arrival order; ring[head] is the oldest once full
 	head   int
 	sorted []float64 // len = number of values held
+	// madHint is where kthDist found its split last time, where it starts
+	// looking next time.
+	madHint int
 }
 
 func newSortedWindow(n int) *sortedWindow {
@@ -44,17 +47,19 @@ func (w *sortedWindow) push(v float64) (old float64, evicted bool) {
 }
 
 // replace swaps one copy of old in the sorted values for v, moving only
-// the values between them.
+// the values between them. The positions of old and v are found by one
+// pair of interleaved searches over the whole window: two independent
+// chains of loads that the CPU runs side by side, where searching for v
+// in the part past old would wait for old's search first. v's position
+// is the same either way: every value before old's is ≤ old.
 func (w *sortedWindow) replace(old, v float64) {
 	s := w.sorted
-	r := searchGE(s, old) // s[r] == old
+	r, j := searchGE2(s, old, v) // s[r] == old
 	switch {
-	case v > old:
-		j := r + 1 + searchGE(s[r+1:], v) // j > r
+	case v > old: // j > r
 		copy(s[r:j-1], s[r+1:j])
 		s[j-1] = v
-	case v < old:
-		j := searchGE(s[:r], v) // j <= r
+	case v < old: // j <= r
 		copy(s[j+1:r+1], s[j:r])
 		s[j] = v
 	}
@@ -62,7 +67,7 @@ func (w *sortedWindow) replace(old, v float64) {
 
 // reset empties the window.
 func (w *sortedWindow) reset() {
-	w.ring, w.sorted, w.head = w.ring[:0], w.sorted[:0], 0
+	w.ring, w.sorted, w.head, w.madHint = w.ring[:0], w.sorted[:0], 0, 0
 }
 
 // searchGE returns the first index i with s[i] >= v (len(s) if none). It
@@ -83,6 +88,24 @@ func searchGE(s []float64, v float64) int {
 		base++
 	}
 	return base
+}
+
+// searchGE2 is searchGE for a and b at once (see replace).
+func searchGE2(s []float64, a, b float64) (int, int) {
+	n := len(s)
+	if n == 0 {
+		return 0, 0
+	}
+	ba, bb := 0, 0
+	for n > 1 {
+		half := n >> 1
+		ba += half & -b2i(s[ba+half-1] < a)
+		bb += half & -b2i(s[bb+half-1] < b)
+		n -= half
+	}
+	ba += b2i(s[ba] < a)
+	bb += b2i(s[bb] < b)
+	return ba, bb
 }
 
 // b2i is 1 for true: the compiler turns it into SETcc, so the searches
@@ -139,9 +162,10 @@ func (w *sortedWindow) median() float64 {
 }
 
 // mad returns the median absolute deviation from the median m (which must
-// be w.median()) in O(log n): the distances below and above the median
-// are two sorted sequences read off the sorted window, and the median of
-// their union is found by binary search.
+// be w.median()): the distances below and above the median are two
+// sorted sequences read off the sorted window, and the median of their
+// union is found by walking from where it was after the previous push
+// (see kthDist).
 func (w *sortedWindow) mad(m float64) float64 {
 	n := len(w.sorted)
 	if n%2 == 1 {
@@ -161,21 +185,21 @@ func (w *sortedWindow) kthDist(m float64, k int) (kth, next float64) {
 	a := (n - 1) / 2 // L_j = m − s[a−j], j ∈ [0, a]; R_j = s[a+1+j] − m, j ∈ [0, n−a−2]
 	lenL, lenR := a+1, n-a-1
 	// i, the number of distances taken from L, is the smallest in
-	// [lo, hi] with L_i ≥ R_{k−i} (hi if none): a branch-free lower bound
-	// as in searchGE.
+	// [lo, hi] with L_i ≥ R_{k−i} (hi if none). L is non-decreasing and R
+	// non-increasing (rounding is monotone), so the test is false then
+	// true along i, and i can be walked to from last time's answer: one
+	// push moves the median and the window by one value, so i moves by
+	// about one, two or three tests where a binary search takes log n
+	// dependent steps.
 	lo, hi := max(0, k+1-lenR), min(k+1, lenL)
-	i, cnt := lo, hi-lo
-	if cnt > 0 {
-		for cnt > 1 {
-			half := cnt >> 1
-			j := i + half - 1
-			i += half & -b2i(m-s[a-j] < s[a+1+k-j]-m)
-			cnt -= half
-		}
-		if m-s[a-i] < s[a+1+k-i]-m {
-			i++
-		}
+	i := min(max(w.madHint, lo), hi)
+	for i > lo && !(m-s[a-i+1] < s[a+2+k-i]-m) { // the test holds at i−1
+		i--
 	}
+	for i < hi && m-s[a-i] < s[a+1+k-i]-m {
+		i++
+	}
+	w.madHint = i
 	// The first k+1 distances are L_0..L_{i−1} and R_0..R_{k−i}.
 	kth = math.Inf(-1)
 	if i > 0 {
