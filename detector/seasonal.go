@@ -371,6 +371,10 @@ type seasonalStream struct {
 	n     int       // samples written (capped at len(ring))
 	scale resScale
 	tmp   []float64
+	// sorted holds the finite values of ring in order when there is no
+	// period, so that the rolling median costs O(1) and a write a binary
+	// search and a short memmove instead of a selection over the window.
+	sorted []float64
 }
 
 // Push implements Stream.
@@ -395,6 +399,9 @@ func (s *seasonalStream) Push(p series.Point) (Result, bool) {
 			s.ring[i] = math.NaN()
 		}
 		s.tmp = make([]float64, 0, max(s.d.p.Cycles, s.d.p.Window))
+		if s.per == 0 {
+			s.sorted = make([]float64, 0, size)
+		}
 	}
 	for i := 1; i < min(steps, len(s.ring)+1); i++ { // missing samples
 		s.write(math.NaN())
@@ -426,7 +433,18 @@ func (s *seasonalStream) Push(p series.Point) (Result, bool) {
 
 // write appends one sample to the ring.
 func (s *seasonalStream) write(v float64) {
+	old := s.ring[s.pos]
 	s.ring[s.pos] = v
+	if s.sorted != nil {
+		switch fo, fv := ssFinite(old), ssFinite(v); {
+		case fo && fv:
+			replaceSorted(s.sorted, old, v)
+		case fo:
+			s.sorted = removeSorted(s.sorted, old)
+		case fv:
+			s.sorted = insertSorted(s.sorted, v)
+		}
+	}
 	s.pos = (s.pos + 1) % len(s.ring)
 	s.n = min(s.n+1, len(s.ring))
 }
@@ -446,17 +464,18 @@ func (s *seasonalStream) expect() (float64, bool) {
 		if len(s.tmp) < min(2, s.d.p.Cycles) {
 			return 0, false
 		}
-	} else {
-		for i := 1; i <= s.n; i++ {
-			if v := s.ring[(s.pos-i+L)%L]; ssFinite(v) {
-				s.tmp = append(s.tmp, v)
-			}
-		}
-		if len(s.tmp) < max(3, s.d.p.Window/2) {
-			return 0, false
-		}
+		return ssMedian(s.tmp), true
 	}
-	return ssMedian(s.tmp), true
+	// No period: the median of the finite values in the ring (the last
+	// Window samples), kept sorted by write.
+	n := len(s.sorted)
+	if n < max(3, s.d.p.Window/2) {
+		return 0, false
+	}
+	if n%2 == 1 {
+		return s.sorted[n/2], true
+	}
+	return s.sorted[n/2-1]/2 + s.sorted[n/2]/2, true
 }
 
 // hwStream is the causal additive Holt–Winters residual detector.

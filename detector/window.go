@@ -30,10 +30,7 @@ func (w *sortedWindow) full() bool { return len(w.sorted) == cap(w.sorted) }
 func (w *sortedWindow) push(v float64) (old float64, evicted bool) {
 	if len(w.ring) < cap(w.ring) {
 		w.ring = append(w.ring, v)
-		i := searchGE(w.sorted, v)
-		w.sorted = w.sorted[:len(w.sorted)+1]
-		copy(w.sorted[i+1:], w.sorted[i:])
-		w.sorted[i] = v
+		w.sorted = insertSorted(w.sorted, v)
 		return 0, false
 	}
 	old = w.ring[w.head]
@@ -52,8 +49,10 @@ func (w *sortedWindow) push(v float64) (old float64, evicted bool) {
 // chains of loads that the CPU runs side by side, where searching for v
 // in the part past old would wait for old's search first. v's position
 // is the same either way: every value before old's is ≤ old.
-func (w *sortedWindow) replace(old, v float64) {
-	s := w.sorted
+func (w *sortedWindow) replace(old, v float64) { replaceSorted(w.sorted, old, v) }
+
+// replaceSorted swaps one copy of old in the sorted s for v (see replace).
+func replaceSorted(s []float64, old, v float64) {
 	r, j := searchGE2(s, old, v) // s[r] == old
 	switch {
 	case v > old: // j > r
@@ -63,6 +62,22 @@ func (w *sortedWindow) replace(old, v float64) {
 		copy(s[j+1:r+1], s[j:r])
 		s[j] = v
 	}
+}
+
+// insertSorted inserts v into the sorted s, which must have room for it.
+func insertSorted(s []float64, v float64) []float64 {
+	i := searchGE(s, v)
+	s = s[:len(s)+1]
+	copy(s[i+1:], s[i:])
+	s[i] = v
+	return s
+}
+
+// removeSorted removes one copy of v, which it must hold, from the sorted s.
+func removeSorted(s []float64, v float64) []float64 {
+	i := searchGE(s, v)
+	copy(s[i:], s[i+1:])
+	return s[:len(s)-1]
 }
 
 // reset empties the window.
