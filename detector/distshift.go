@@ -89,7 +89,16 @@ func (d *DistributionShift) NewStream(baseline.Model) Stream {
 		ref:    newSortedWindow(d.reference),
 		lnc:    make([]float64, max(d.window, d.reference)+1),
 		edges:  make([]float64, d.bins-1),
+		cq:     make([]int, d.bins-1),
+		qs:     make([]float64, d.bins-1),
 	}
+	for i := range s.qs {
+		s.qs[i] = float64(i+1) / float64(d.bins)
+	}
+	w, r, b := float64(d.window), float64(d.reference), float64(d.bins)
+	s.invW = 1 / (w + b*distShiftAlpha)
+	s.lnW = math.Log(w + b*distShiftAlpha)
+	s.lnR = math.Log(r + b*distShiftAlpha)
 	for c := range s.lnc {
 		s.lnc[c] = math.Log(float64(c) + distShiftAlpha)
 	}
@@ -105,6 +114,14 @@ type distShiftStream struct {
 	recent, ref *sortedWindow
 	lnc         []float64 // ln(c + α) for every count c, so no logarithm per point
 	edges       []float64
+	qs          []float64 // edges[i] is the qs[i] = (i+1)/b quantile of the reference
+	// cq[i] is the number of recent values at or below edges[i] at the
+	// last push: the counts move by a step or two per push, so walking
+	// from them beats a binary search per edge.
+	cq []int
+	// The constants of the divergence: 1/(w + b·α), ln(w + b·α) and
+	// ln(r + b·α).
+	invW, lnW, lnR float64
 }
 
 // Push implements Stream.
@@ -123,19 +140,18 @@ func (s *distShiftStream) push(p series.Point, res *Result) bool {
 	d := s.d
 	b := d.bins
 	ref := s.ref.sorted
-	for i := range s.edges {
-		s.edges[i] = s.ref.quantile(float64(i+1) / float64(b))
+	for i, q := range s.qs {
+		s.edges[i] = s.ref.quantile(q)
 	}
 	w, r := float64(d.window), float64(d.reference)
-	invW := 1 / (w + float64(b)*distShiftAlpha)
-	lnW := math.Log(w + float64(b)*distShiftAlpha) // constant per stream, cheap next to the loop
-	lnR := math.Log(r + float64(b)*distShiftAlpha)
+	invW, lnW, lnR := s.invW, s.lnW, s.lnR
 	var div float64
 	prevQ, prevP := 0, 0
 	for i := 0; i < b; i++ {
 		cq, cp := len(s.recent.sorted), len(ref)
 		if i < b-1 {
-			cq, cp = searchGT(s.recent.sorted, s.edges[i]), countLE(ref, s.edges[i], float64(i+1)/float64(b))
+			cq, cp = walkGT(s.recent.sorted, s.edges[i], s.cq[i]), countLE(ref, s.edges[i], s.qs[i])
+			s.cq[i] = cq
 		}
 		nq, np := cq-prevQ, cp-prevP
 		prevQ, prevP = cq, cp
@@ -160,6 +176,19 @@ func (s *distShiftStream) push(p series.Point, res *Result) bool {
 		res.Z = -z
 	}
 	return true
+}
+
+// walkGT returns the first index i with s[i] > v (len(s) if none), as
+// searchGT does, walking from the guess i.
+func walkGT(s []float64, v float64, i int) int {
+	i = min(max(i, 0), len(s))
+	for i > 0 && s[i-1] > v {
+		i--
+	}
+	for i < len(s) && s[i] <= v {
+		i++
+	}
+	return i
 }
 
 // countLE counts the values of the sorted s at or below e, its
