@@ -235,7 +235,9 @@ func srScore(x []float64, w int, p SpectralParams, fft *fourier.CmplxFFT, c []co
 	fft.Coefficients(c, c)
 	const eps = 1e-8
 	for i, v := range c {
-		logA[i] = math.Log(max(cmplx.Abs(v), eps))
+		a := cmplx.Abs(v)
+		sal[i] = a // the amplitude, kept for the loop below until sal is filled
+		logA[i] = math.Log(max(a, eps))
 	}
 	// Trailing moving average of the log amplitude (as in the reference
 	// implementation: the first q−1 entries average what exists).
@@ -247,7 +249,7 @@ func srScore(x []float64, w int, p SpectralParams, fft *fourier.CmplxFFT, c []co
 			sum -= logA[i-q]
 		}
 		avg := sum / float64(min(i+1, q))
-		a := cmplx.Abs(c[i])
+		a := sal[i]
 		if a < eps {
 			c[i] = 0
 			continue
