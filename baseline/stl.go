@@ -136,15 +136,39 @@ func fitSTL(p *prepared, sc *scratch) *STLModel {
 		runs = append(runs, seasons[i].runs(rb[:nc+1]))
 		rb = rb[nc+1:]
 	}
-	movingAverage(T, y, S, w, window)
+	// The passes over the grid are fused where one only feeds the next:
+	// robustness weights with the first season's sums, each season's
+	// update of S with the next season's sums, and the last season's
+	// update with the moving average (which runs window/2 steps behind
+	// it). Every value is computed as in separate passes, in the same
+	// order.
+	maxP := 0
+	for _, s := range p.steps {
+		maxP = max(maxP, s)
+	}
+	cb := floats(&sc.cells, 3*maxP)
+	sum, cnt, dph := cb[:maxP], cb[maxP:2*maxP], cb[2*maxP:]
+	movingAverage(T, y, S, w, window, nil, 1)
 	for _, robust := range []bool{false, true} {
+		h := math.NaN() // no reweighting
 		if robust {
-			robustWeights(w, y, T, S, sc)
+			h = robustScale(y, T, S, sc)
 		}
 		for i := range seasons {
-			updateSeason(&seasons[i], runs[i], y, T, S, w, g.valid, sc)
+			s := &seasons[i]
+			nc := len(s.V)
+			clear(sum[:nc])
+			clear(cnt[:nc])
+			if i == 0 {
+				seasonSums(s, runs[i], y, T, S, w, sum, cnt, h)
+			} else {
+				prev := &seasons[i-1]
+				updateSeasonSums(S, dph[:prev.P], s, runs[i], y, T, w, sum, cnt)
+			}
+			finishSeason(s, runs[i], sum[:nc], cnt[:nc], dph[:s.P], g.valid)
 		}
-		movingAverage(T, y, S, w, window)
+		last := seasons[len(seasons)-1].P
+		movingAverage(T, y, S, w, window, dph[:last], last)
 	}
 	for k := range r {
 		r[k] = y[k] - T[k] - S[k]
@@ -172,13 +196,25 @@ func fitSTL(p *prepared, sc *scratch) *STLModel {
 
 // movingAverage sets T to the centred weighted moving average of y − S
 // over window steps (shrinking at the ends), skipping zero weights; where
-// a window holds no weight, T keeps the previous value.
-func movingAverage(T, y, S, w []float64, window int) {
+// a window holds no weight, T keeps the previous value. With d (len P) it
+// first adds d[k mod P] to S[k], just before S[k] enters the window, so
+// that the last season's update needs no pass of its own.
+func movingAverage(T, y, S, w []float64, window int, d []float64, P int) {
 	n := len(y)
 	half := window / 2
+	ph := 0
+	upd := func(j int) {
+		if d != nil {
+			S[j] += d[ph]
+			if ph++; ph == P {
+				ph = 0
+			}
+		}
+	}
 	// Weighted values once, so the window loop only adds and subtracts.
 	var sum, wsum float64
 	for k := 0; k < min(half, n); k++ {
+		upd(k)
 		if wk := w[k]; wk > 0 {
 			sum += wk * (y[k] - S[k])
 			wsum += wk
@@ -186,18 +222,24 @@ func movingAverage(T, y, S, w []float64, window int) {
 	}
 	prev := math.NaN()
 	for k := range n {
+		// The entering and the leaving term are combined before they
+		// reach the running sums: one addition on the sums' dependency
+		// chain per step instead of two.
+		var da, dw float64
 		if j := k + half; j < n {
+			upd(j)
 			if wj := w[j]; wj > 0 {
-				sum += wj * (y[j] - S[j])
-				wsum += wj
+				da, dw = wj*(y[j]-S[j]), wj
 			}
 		}
 		if j := k - half - 1; j >= 0 {
 			if wj := w[j]; wj > 0 {
-				sum -= wj * (y[j] - S[j])
-				wsum -= wj
+				da -= wj * (y[j] - S[j])
+				dw -= wj
 			}
 		}
+		sum += da
+		wsum += dw
 		if wsum > 1e-9 {
 			T[k] = sum / wsum
 			if math.IsNaN(prev) {
@@ -216,21 +258,26 @@ func movingAverage(T, y, S, w []float64, window int) {
 	}
 }
 
-// updateSeason re-estimates s from y − T − (S − s) and updates S. runs
-// are the cell boundaries of s (season.runs): the loops walk each cell's
-// run of consecutive steps with its sums in registers, which adds the
-// same terms in the same order as a loop over k would.
-func updateSeason(s *season, runs []int32, y, T, S, w []float64, valid int, sc *scratch) {
-	nc := len(s.V)
+// seasonSums adds to sum and cnt, by cell of s, the weighted values of
+// y − T − (S − s) and their weights. runs are the cell boundaries of s
+// (season.runs): the loops walk each cell's run of consecutive steps with
+// its sums in registers, which adds the same terms in the same order as a
+// loop over k would. Unless h is NaN, the bisquare weights are set first,
+// w = (1 − (r/h)²)² with r = y − T − S (0 where y is missing, 1 for all
+// when h ≤ 0).
+func seasonSums(s *season, runs []int32, y, T, S, w, sum, cnt []float64, h float64) {
 	n := len(y)
-	cb := floats(&sc.cells, 3*nc)
-	sum, cnt, tmp := cb[:nc], cb[nc:2*nc], cb[2*nc:]
-	clear(sum)
-	clear(cnt)
+	nc := len(s.V)
+	reweight := !math.IsNaN(h)
 	for base := 0; base < n; base += s.P {
 		end := min(base+s.P, n)
 		ys, ts, ss, ws := y[base:end], T[base:end], S[base:end], w[base:end]
 		ts, ss, ws = ts[:len(ys)], ss[:len(ys)], ws[:len(ys)]
+		if reweight {
+			for i, v := range ys {
+				ws[i] = bisquare(v, ts[i], ss[i], h)
+			}
+		}
 		if nc == s.P {
 			// One step per cell: the phase is the cell.
 			sum, cnt, sv := sum[:len(ys)], cnt[:len(ys)], s.V[:len(ys)]
@@ -259,6 +306,75 @@ func updateSeason(s *season, runs []int32, y, T, S, w []float64, valid int, sc *
 			sum[c], cnt[c] = sv, cv
 		}
 	}
+}
+
+// bisquare is the robustness weight of y against T + S at scale h.
+func bisquare(v, T, S, h float64) float64 {
+	switch {
+	case math.IsNaN(v):
+		return 0
+	case h <= 0:
+		return 1
+	}
+	u := (v - T - S) / h
+	if u >= 1 || u <= -1 {
+		return 0
+	}
+	return (1 - u*u) * (1 - u*u)
+}
+
+// updateSeasonSums adds d[k mod len(d)] (the previous season's change)
+// to S[k], then adds S[k]'s term to s's sums as seasonSums does.
+func updateSeasonSums(S, d []float64, s *season, runs []int32, y, T, w, sum, cnt []float64) {
+	n := len(y)
+	nc := len(s.V)
+	P := len(d)
+	for base := 0; base < n; base += s.P {
+		end := min(base+s.P, n)
+		ys, ts, ss, ws := y[base:end], T[base:end], S[base:end], w[base:end]
+		ts, ss, ws = ts[:len(ys)], ss[:len(ys)], ws[:len(ys)]
+		ph := base % P
+		for i := range ss {
+			ss[i] += d[ph]
+			if ph++; ph == P {
+				ph = 0
+			}
+		}
+		if nc == s.P {
+			sum, cnt, sv := sum[:len(ys)], cnt[:len(ys)], s.V[:len(ys)]
+			for i, wk := range ws {
+				if wk > 0 {
+					sum[i] += wk * (ys[i] - ts[i] - ss[i] + sv[i])
+					cnt[i] += wk
+				}
+			}
+			continue
+		}
+		for c := range nc {
+			lo := int(runs[c])
+			if lo >= len(ys) {
+				break
+			}
+			hi := min(int(runs[c+1]), len(ys))
+			sv, cv, vc := sum[c], cnt[c], s.V[c]
+			for i, wk := range ws[lo:hi] {
+				if wk > 0 {
+					k := lo + i
+					sv += wk * (ys[k] - ts[k] - ss[k] + vc)
+					cv += wk
+				}
+			}
+			sum[c], cnt[c] = sv, cv
+		}
+	}
+}
+
+// finishSeason turns the sums into s's new cell values (the mean per
+// cell, lightly smoothed around the cycle when cells are thin, centred),
+// sets d (len P) to the change at every phase, for the caller to add to
+// S, and stores the new values in s. sum and cnt are overwritten.
+func finishSeason(s *season, runs []int32, sum, cnt, d []float64, valid int) {
+	nc := len(s.V)
 	nv := sum // the new cell values, in place of their sums
 	for c := range nv {
 		if cnt[c] > 0 {
@@ -267,45 +383,42 @@ func updateSeason(s *season, runs []int32, y, T, S, w []float64, valid int, sc *
 			nv[c] = s.V[c]
 		}
 	}
-	// Light smoothing around the cycle when cells are thin.
 	if per := valid / nc; per < scalePerCell && nc >= 24 {
 		width := min(5, (scalePerCell+per-1)/max(per, 1))
 		if width%2 == 0 {
 			width++
 		}
-		circularMean(tmp, nv, width)
-		nv = tmp
+		circularMean(cnt, nv, width)
+		nv = cnt
 	}
 	// Centre: a season carries no level (the mean over phases, each cell
 	// counted once per phase it covers).
 	mean := 0.0
-	for c := range nc {
-		x := nv[c]
-		for range runs[c+1] - runs[c] {
+	if nc == s.P {
+		for _, x := range nv {
 			mean += x
+		}
+	} else {
+		for c := range nc {
+			x := nv[c]
+			for range runs[c+1] - runs[c] {
+				mean += x
+			}
 		}
 	}
 	mean /= float64(s.P)
 	for c := range nv {
 		nv[c] -= mean
 	}
-	for base := 0; base < n; base += s.P {
-		ss := S[base:min(base+s.P, n)]
-		if nc == s.P {
-			nv, sv := nv[:len(ss)], s.V[:len(ss)]
-			for i := range ss {
-				ss[i] += nv[i] - sv[i]
-			}
-			continue
+	if nc == s.P {
+		for ph, x := range nv {
+			d[ph] = x - s.V[ph]
 		}
+	} else {
 		for c := range nc {
-			lo := int(runs[c])
-			if lo >= len(ss) {
-				break
-			}
-			d := nv[c] - s.V[c]
-			for i := range ss[lo:min(int(runs[c+1]), len(ss))] {
-				ss[lo+i] += d
+			dc := nv[c] - s.V[c]
+			for ph := runs[c]; ph < runs[c+1]; ph++ {
+				d[ph] = dc
 			}
 		}
 	}
@@ -317,21 +430,32 @@ func updateSeason(s *season, runs []int32, y, T, S, w []float64, valid int, sc *
 func circularMean(out, v []float64, width int) {
 	n := len(v)
 	half := width / 2
+	wrap := func(i int) int { // i mod n for −n ≤ i < 2n, without dividing
+		switch {
+		case i < 0:
+			return i + n
+		case i >= n:
+			return i - n
+		}
+		return i
+	}
+	if half >= n {
+		wrap = func(i int) int { return (i%n + n) % n }
+	}
 	sum := 0.0
 	for d := -half; d <= half; d++ {
-		sum += v[(d%n+n)%n]
+		sum += v[wrap(d)]
 	}
 	for i := range n {
 		out[i] = sum / float64(width)
-		sum -= v[((i-half)%n+n)%n]
-		sum += v[(i+half+1)%n]
+		sum -= v[wrap(i-half)]
+		sum += v[wrap(i+half+1)]
 	}
 }
 
-// robustWeights sets bisquare weights from the remainder y − T − S:
-// w = (1 − (r/6M)²)² with M the median |r| (taken on a fixed-stride
-// sample, see sample); missing values keep 0.
-func robustWeights(w, y, T, S []float64, sc *scratch) {
+// robustScale is the bisquare scale 6M, M the median |y − T − S| taken
+// on a fixed-stride sample (see sample) of the steps where y is present.
+func robustScale(y, T, S []float64, sc *scratch) float64 {
 	n := len(y)
 	stride := max(1, n/sampleSize)
 	abs := floats(&sc.smp, 0)
@@ -341,21 +465,5 @@ func robustWeights(w, y, T, S []float64, sc *scratch) {
 		}
 	}
 	sc.smp = abs
-	h := 6 * median(abs)
-	for k, v := range y {
-		if math.IsNaN(v) {
-			w[k] = 0
-			continue
-		}
-		if h <= 0 {
-			w[k] = 1
-			continue
-		}
-		u := (v - T[k] - S[k]) / h
-		if u >= 1 || u <= -1 {
-			w[k] = 0
-		} else {
-			w[k] = (1 - u*u) * (1 - u*u)
-		}
-	}
+	return 6 * median(abs)
 }
