@@ -40,6 +40,8 @@ func TestSortedWindowMatchesSorting(t *testing.T) {
 		{"normal 64", 64, func(r *rand.Rand) float64 { return r.NormFloat64() }},
 		{"ties 33", 33, func(r *rand.Rand) float64 { return float64(r.IntN(4)) }},
 		{"skewed 50", 50, func(r *rand.Rand) float64 { return math.Exp(3 * r.NormFloat64()) }},
+		// The MAD's split walks from the last push's: regime changes move it far.
+		{"regimes 40", 40, regimes()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,6 +82,45 @@ func TestCountLE(t *testing.T) {
 					if got, want := countLE(w.sorted, e, q), searchGT(w.sorted, e); got != want {
 						t.Fatalf("n %d q %v: countLE = %d, want %d (%v)", n, q, got, want, w.sorted)
 					}
+				}
+			}
+		}
+	}
+}
+
+// regimes returns a generator whose level and spread change every 60
+// values, and which sometimes repeats a value.
+func regimes() func(r *rand.Rand) float64 {
+	i := 0
+	return func(r *rand.Rand) float64 {
+		i++
+		level, sd := float64(i/60%3)*100, math.Pow(10, float64(i/60%4)-1)
+		if i%7 == 0 {
+			return level
+		}
+		return level + sd*r.NormFloat64()
+	}
+}
+
+func TestWalkGTAndSortedEdits(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	var s []float64
+	for step := range 2000 {
+		v := float64(r.IntN(20)) / 4 // ties
+		switch {
+		case len(s) > 0 && r.IntN(3) == 0:
+			s = removeSorted(s, s[r.IntN(len(s))])
+		default:
+			s = insertSorted(slices.Grow(s, 1), v)
+		}
+		if !slices.IsSorted(s) {
+			t.Fatalf("step %d: not sorted: %v", step, s)
+		}
+		for _, e := range []float64{-1, v, v + 0.1, 6} {
+			want := searchGT(s, e)
+			for _, hint := range []int{-3, 0, want - 2, want, want + 1, len(s), len(s) + 4} {
+				if got := walkGT(s, e, hint); got != want {
+					t.Fatalf("step %d: walkGT(%v, hint %d) = %d, want %d (%v)", step, e, hint, got, want, s)
 				}
 			}
 		}

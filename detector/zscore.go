@@ -143,8 +143,8 @@ func (s *zscoreStream) recompute() {
 // Score = |z| / (|z| + K); the band is median ∓ K·scale. Parameters:
 // robust_z.window (default 200). It ignores the model, judges once the
 // window holds a quarter of its points (at least 8), and keeps the
-// window sorted (binary insertion, O(log n) MAD), so one push costs
-// about 100 ns at the default window.
+// window sorted (binary insertion, MAD from the last push's split; see
+// the package doc for its cost).
 type RobustZ struct {
 	window int
 	k      float64
