@@ -9,7 +9,8 @@ type scratch struct {
 	grid  []float64    // grid.v of the grid being fitted (buildGrid)
 	ts    []int64      // sample times of an irregular series (buildGrid)
 	smp   []float64    // strided samples (medians)
-	dev   []float64    // deviations from their median (summarize)
+	dev   []float64    // deviations from their median (summarizeOf)
+	sel   []float64    // medianOf's selection buffer
 	stl   []float64    // STL weights, seasons sum, trend and residuals
 	cells []float64    // per-cell sums of STL seasons and scale profiles
 	runs  []int32      // cell boundaries (season.runs)

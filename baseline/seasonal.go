@@ -76,8 +76,9 @@ func (f floors) apply(value, scale float64) float64 {
 // newFloors computes the floors of g's values.
 func newFloors(g *grid, sc *scratch) floors {
 	vals := sampleInto(sc.smp, g.v, sampleSize)
-	st, dev := summarize(vals, sc.dev)
-	sc.smp, sc.dev = vals, dev
+	var st stat
+	st, sc.dev, sc.sel = summarizeOf(vals, sc.dev, sc.sel)
+	sc.smp = vals
 	f := floors{Global: GlobalScaleFloor * st.scale * g.norm}
 	if math.IsNaN(f.Global) || math.IsInf(f.Global, 0) {
 		f.Global = 0
@@ -253,7 +254,9 @@ func scaleProfile(resid []float64, steps []int, norm float64, sc *scratch) seaso
 	if len(abs) == 0 {
 		return s
 	}
-	h := 6 * median(abs)
+	var h float64
+	h, sc.sel = medianOf(abs, sc.sel)
+	h *= 6
 	if h == 0 {
 		h = math.Inf(1)
 	}

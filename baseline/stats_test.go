@@ -38,3 +38,35 @@ func TestMedianMatchesSort(t *testing.T) {
 		}
 	}
 }
+
+// TestMedianOf checks medianOf against median on inputs whose medians are
+// easy and hard for its sample: noise, sorted, reversed, periodic with
+// the sample's stride, mostly equal values, and short inputs.
+func TestMedianOf(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	gens := map[string]func(i, n int) float64{
+		"noise":    func(i, n int) float64 { return rng.NormFloat64() },
+		"sorted":   func(i, n int) float64 { return float64(i) },
+		"reversed": func(i, n int) float64 { return float64(n - i) },
+		"aliased":  func(i, n int) float64 { return float64(i % max(1, n/127)) },
+		"ties":     func(i, n int) float64 { return float64(rng.IntN(3)) },
+		"zeros":    func(i, n int) float64 { return float64(rng.IntN(50) / 49) },
+	}
+	for name, f := range gens {
+		for _, n := range []int{1, 2, 511, 512, 513, 4096, 5040, 5041} {
+			v := make([]float64, n)
+			for i := range v {
+				v[i] = f(i, n)
+			}
+			orig := slices.Clone(v)
+			got, _ := medianOf(v, nil)
+			want := median(slices.Clone(v))
+			if got != want {
+				t.Errorf("%s n=%d: medianOf = %v, median = %v", name, n, got, want)
+			}
+			if !slices.Equal(v, orig) {
+				t.Errorf("%s n=%d: medianOf reordered its input", name, n)
+			}
+		}
+	}
+}

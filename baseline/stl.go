@@ -465,5 +465,7 @@ func robustScale(y, T, S []float64, sc *scratch) float64 {
 		}
 	}
 	sc.smp = abs
-	return 6 * median(abs)
+	var m float64
+	m, sc.sel = medianOf(abs, sc.sel)
+	return 6 * m
 }
