@@ -40,7 +40,10 @@ func buildGrid(pts []series.Point, step time.Duration, exclude []TimeRange, sc *
 	// output usually is) and whether it is regular; otherwise clean a copy
 	// and read it again. A regular series needs no timestamps after that.
 	kept := pts
-	ps, ok := scanPoints(kept, exclude)
+	// The scan also copies the values into the grid buffer: for a
+	// regular series that is the grid, up to the scaling below.
+	ps, ok := scanPoints(kept, exclude, floats(&sc.grid, len(kept)))
+	copied := ok
 	if !ok {
 		kept = make([]series.Point, 0, len(pts))
 		for _, p := range pts {
@@ -49,7 +52,7 @@ func buildGrid(pts []series.Point, step time.Duration, exclude []TimeRange, sc *
 			}
 		}
 		kept, _ = series.Clean(kept, 0)
-		ps, _ = scanPoints(kept, nil)
+		ps, _ = scanPoints(kept, nil, nil)
 	}
 	if len(kept) < 2 {
 		return g, false
@@ -100,8 +103,15 @@ func buildGrid(pts []series.Point, step time.Duration, exclude []TimeRange, sc *
 	st := int64(step)
 	if ps.regular && st == ps.d0 {
 		// Every sample lands on its own grid instant, in order.
-		for i := range kept {
-			g.v[i] = kept[i].V * inv
+		switch {
+		case !copied:
+			for i := range kept {
+				g.v[i] = kept[i].V * inv
+			}
+		case inv != 1:
+			for i, v := range g.v {
+				g.v[i] = v * inv
+			}
 		}
 		g.valid = len(kept)
 	} else {
@@ -140,8 +150,9 @@ type pointScan struct {
 }
 
 // scanPoints reads pts once: ok is false at the first non-finite or
-// excluded sample or timestamp not after its predecessor.
-func scanPoints(pts []series.Point, exclude []TimeRange) (s pointScan, ok bool) {
+// excluded sample or timestamp not after its predecessor. Unless dst is
+// nil (else len(pts)), it receives the values.
+func scanPoints(pts []series.Point, exclude []TimeRange, dst []float64) (s pointScan, ok bool) {
 	integral, counts, regular := true, true, true
 	maxAbs := 0.0
 	var prev, d0 int64
@@ -166,6 +177,9 @@ func scanPoints(pts []series.Point, exclude []TimeRange) (s pointScan, ok bool) 
 			regular = regular && d == d0
 		}
 		prev = ns
+		if dst != nil {
+			dst[i] = v
+		}
 		if a := math.Abs(v); a > maxAbs {
 			maxAbs = a
 		}
