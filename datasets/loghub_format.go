@@ -1,0 +1,185 @@
+package datasets
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// A LogFormat splits a log line into its header fields and its message,
+// the free text a template miner sees.
+//
+// It is built either from a Loghub-style format (ParseLogFormat), where
+// each <Name> captures one field and everything else is literal regular
+// expression text, or from a regular expression with named groups
+// (NewLogFormatRegexp). Either way the format must capture a field named
+// Content: the message. Fields named Time and Level, if present, are also
+// returned on their own because log streams use them (the time stamp of a
+// record and its severity). These three names are matched without regard
+// to case, so <content>, <time> and <level> work too.
+//
+// Lines are matched after trimming leading and trailing white space, which
+// also drops the CR of CRLF files, exactly as the Loghub benchmark does.
+// A LogFormat is immutable and safe for concurrent use.
+type LogFormat struct {
+	format  string // the <Name> format, or the expression for NewLogFormatRegexp
+	re      *regexp.Regexp
+	fields  []string // named groups in order of appearance
+	groups  []int    // groups[i] is the submatch index of fields[i]
+	content int      // submatch index of Content
+	time    int      // submatch index of Time, or -1
+	level   int      // submatch index of Level, or -1
+}
+
+// LogRecord is one line split by a LogFormat.
+type LogRecord struct {
+	Content string   // the message: the text a template miner mines
+	Time    string   // the field named Time, "" if the format has none
+	Level   string   // the field named Level, "" if the format has none
+	Fields  []string // every named field, in the order of LogFormat.Fields
+}
+
+// logFormatField is a <Name> placeholder of a Loghub-style format. The
+// benchmark splits on <[^<>]+>; names are then checked separately so that
+// a bad name is reported as such instead of as a regexp syntax error.
+var (
+	logFormatField = regexp.MustCompile(`<[^<>]+>`)
+	logFieldName   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	spaceRun       = regexp.MustCompile(` +`)
+)
+
+// ParseLogFormat compiles a Loghub-style log format such as
+//
+//	<Date> <Time> <Level> \[<Process>\] <Component>: <Content>
+//
+// into its header regular expression the way the Loghub benchmark does:
+// each <Name> becomes the lazy named group (?P<Name>.*?), each run of
+// spaces in the literal text becomes \s+, and the whole is anchored with
+// ^ and $. The literal text is regular-expression syntax already (write
+// \[ for a bracket, ( ... )? for an optional part). The format must have a
+// <Content> field and no field twice.
+func ParseLogFormat(format string) (*LogFormat, error) {
+	if strings.TrimSpace(format) == "" {
+		return nil, fmt.Errorf("log format: empty")
+	}
+	var b strings.Builder
+	b.WriteByte('^')
+	last := 0
+	for _, loc := range logFormatField.FindAllStringIndex(format, -1) {
+		b.WriteString(spaceRun.ReplaceAllLiteralString(format[last:loc[0]], `\s+`))
+		name := format[loc[0]+1 : loc[1]-1]
+		if !logFieldName.MatchString(name) {
+			return nil, fmt.Errorf("log format %q: field <%s>: a name has letters, digits and _ and does not start with a digit", format, name)
+		}
+		b.WriteString("(?P<" + name + ">.*?)")
+		last = loc[1]
+	}
+	b.WriteString(spaceRun.ReplaceAllLiteralString(format[last:], `\s+`))
+	b.WriteByte('$')
+	f, err := newLogFormat(b.String())
+	if err != nil {
+		return nil, fmt.Errorf("log format %q: %w", format, err)
+	}
+	f.format = format
+	return f, nil
+}
+
+// NewLogFormatRegexp builds a LogFormat from a regular expression (Go
+// RE2 syntax) whose named groups are the fields, for lines a <Name>
+// format cannot describe. It must have a group named Content. The
+// expression is used as written: add ^ and $ to anchor it.
+func NewLogFormatRegexp(expr string) (*LogFormat, error) {
+	f, err := newLogFormat(expr)
+	if err != nil {
+		return nil, fmt.Errorf("log format regexp %q: %w", expr, err)
+	}
+	f.format = expr
+	return f, nil
+}
+
+func newLogFormat(expr string) (*LogFormat, error) {
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return nil, err
+	}
+	f := &LogFormat{re: re, content: -1, time: -1, level: -1}
+	seen := map[string]bool{}
+	for i, name := range re.SubexpNames() {
+		if name == "" {
+			continue
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("field %q appears twice", name)
+		}
+		seen[name] = true
+		f.fields = append(f.fields, name)
+		f.groups = append(f.groups, i)
+		for _, special := range []struct {
+			name string
+			idx  *int
+		}{{"Content", &f.content}, {"Time", &f.time}, {"Level", &f.level}} {
+			if !strings.EqualFold(name, special.name) {
+				continue
+			}
+			if *special.idx >= 0 {
+				return nil, fmt.Errorf("field %s appears twice (names differing only in case)", special.name)
+			}
+			*special.idx = i
+		}
+	}
+	if f.content < 0 {
+		return nil, fmt.Errorf("no Content field: the format must capture the message")
+	}
+	return f, nil
+}
+
+// String returns the format the LogFormat was built from.
+func (f *LogFormat) String() string { return f.format }
+
+// Regexp returns the header regular expression, e.g.
+// ^(?P<Time>.*?)\s+(?P<Content>.*?)$ for "<Time> <Content>".
+func (f *LogFormat) Regexp() string { return f.re.String() }
+
+// Fields returns the names of the captured fields in order of appearance.
+// The caller must not modify the slice.
+func (f *LogFormat) Fields() []string { return f.fields }
+
+// Parse splits line (trimmed of leading and trailing white space first).
+// It reports false if the line does not match the format; the caller
+// decides what a non-matching line means (a continuation of a multi-line
+// record, or a line to count as malformed). A field in an optional part
+// that did not participate in the match is "".
+func (f *LogFormat) Parse(line string) (LogRecord, bool) {
+	line = strings.TrimSpace(line)
+	m := f.re.FindStringSubmatchIndex(line)
+	if m == nil {
+		return LogRecord{}, false
+	}
+	group := func(i int) string {
+		if i < 0 || m[2*i] < 0 {
+			return ""
+		}
+		return line[m[2*i]:m[2*i+1]]
+	}
+	r := LogRecord{
+		Content: group(f.content),
+		Time:    group(f.time),
+		Level:   group(f.level),
+		Fields:  make([]string, len(f.groups)),
+	}
+	for i, g := range f.groups {
+		r.Fields[i] = group(g)
+	}
+	return r, true
+}
+
+// Content returns only the message of line, without allocating the
+// other fields; ok is false if the line does not match.
+func (f *LogFormat) Content(line string) (content string, ok bool) {
+	line = strings.TrimSpace(line)
+	m := f.re.FindStringSubmatchIndex(line)
+	if m == nil || m[2*f.content] < 0 {
+		return "", m != nil
+	}
+	return line[m[2*f.content]:m[2*f.content+1]], true
+}
