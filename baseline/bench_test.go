@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seismo-dev/seismo/baseline/calendar"
 	"github.com/seismo-dev/seismo/series"
 )
 
@@ -56,6 +57,8 @@ func BenchmarkFitModelAuto(b *testing.B) {
 // with the level-shift check, on 2 weeks of 1-minute business data
 // (20,160 points). It fails unless the fit found both the daily and the
 // weekly period, so a fallback to a cheaper model cannot pass for speed.
+// "fit" calls the package-level Fit (fresh buffers every time); "fitter"
+// reuses one Fitter, as a worker fitting many series would.
 func BenchmarkFitSeasonal20160(b *testing.B) {
 	pts := twoWeeks()
 	if len(pts) != 20160 {
@@ -70,15 +73,26 @@ func BenchmarkFitSeasonal20160(b *testing.B) {
 	if !ok || len(stl.periods) != 2 || stl.periods[0].Period != 24*time.Hour || stl.periods[1].Period != 7*24*time.Hour {
 		b.Fatalf("fit is not a daily+weekly STL model: %s", m.Describe())
 	}
-	b.ReportAllocs()
-	cpu0 := cpuTime()
-	for b.Loop() {
-		if m, err = Fit(pts, cfg, nil); err != nil {
-			b.Fatal(err)
-		}
+	var f Fitter
+	for _, bc := range []struct {
+		name string
+		fit  func([]series.Point, Config, *calendar.Calendar) (Model, error)
+	}{
+		{"fit", Fit},
+		{"fitter", f.Fit},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			cpu0 := cpuTime()
+			for b.Loop() {
+				if m, err = bc.fit(pts, cfg, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportCPU(b, cpu0, "fits")
+			runtime.KeepAlive(m)
+		})
 	}
-	reportCPU(b, cpu0, "fits")
-	runtime.KeepAlive(m)
 }
 
 func BenchmarkDetectSeasonality(b *testing.B) {
