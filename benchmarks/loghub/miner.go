@@ -1,0 +1,85 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode"
+
+	"github.com/seismo-dev/seismo/datasets"
+)
+
+// miner is what the benchmark needs of a template miner: the template of
+// each message, mined in order.
+type miner interface {
+	Add(msg string) string
+}
+
+// minerSpec says how to build a dataset's miner.
+type minerSpec struct {
+	Dataset   string
+	Settings  datasets.LoghubSettings
+	Benchmark bool // use the dataset's published masks, st and depth
+}
+
+// minerFactory builds one fresh miner per dataset.
+type minerFactory func(minerSpec) (miner, error)
+
+// miners are the selectable miners by -miner name.
+var miners = map[string]minerFactory{
+	"baseline": newBaselineMiner,
+}
+
+// minerNames lists the selectable miners, sorted.
+func minerNames() []string {
+	names := make([]string, 0, len(miners))
+	for n := range miners {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// baselineMiner is the floor any real miner must beat: with the
+// benchmark settings it applies the dataset's masks, then it writes every
+// whitespace-separated token that contains a digit as <*>. It has no tree
+// and no clustering; the template is the masked message.
+type baselineMiner struct {
+	masks []*regexp.Regexp
+	b     strings.Builder
+}
+
+func newBaselineMiner(s minerSpec) (miner, error) {
+	m := &baselineMiner{}
+	if s.Benchmark {
+		for i, expr := range s.Settings.Masks {
+			re, err := regexp.Compile(expr)
+			if err != nil {
+				return nil, fmt.Errorf("dataset %s: mask %d %q: %w", s.Dataset, i, expr, err)
+			}
+			m.masks = append(m.masks, re)
+		}
+	}
+	return m, nil
+}
+
+func (m *baselineMiner) Add(msg string) string {
+	for _, re := range m.masks {
+		msg = re.ReplaceAllLiteralString(msg, "<*>")
+	}
+	m.b.Reset()
+	for i, tok := range strings.Fields(msg) {
+		if i > 0 {
+			m.b.WriteByte(' ')
+		}
+		if strings.IndexFunc(tok, unicode.IsDigit) >= 0 {
+			tok = "<*>"
+		}
+		m.b.WriteString(tok)
+	}
+	return m.b.String()
+}
+
+// defaultMiner is the miner -miner selects unless told otherwise.
+const defaultMiner = "baseline"
