@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/prometheus/common/model"
+	"sync"
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
@@ -61,6 +62,13 @@ type monitor struct {
 	det      detector.Detector
 	chooser  *chooser       // for type auto: the detector chosen per series; nil otherwise
 	location *time.Location // of its schedule
+
+	// fitter keeps the baseline's working buffers from one fit to the
+	// next, so a monitor refitting every minute does not churn memory.
+	// Runs of one monitor never overlap in the scheduler; the mutex covers
+	// `seismo once` and tests that call run directly.
+	fitMu  sync.Mutex
+	fitter baseline.Fitter
 }
 
 func (m *monitor) name() string { return m.cfg.Name }
@@ -127,7 +135,9 @@ func (m *monitor) judge(ctx context.Context, s series.Series, from time.Time, re
 	if len(recent) == 0 {
 		return nil
 	}
-	model, err := baseline.Fit(history, m.cfg.Baseline, m.cal)
+	m.fitMu.Lock()
+	model, err := m.fitter.Fit(history, m.cfg.Baseline, m.cal)
+	m.fitMu.Unlock()
 	switch {
 	case errors.Is(err, baseline.ErrNotEnoughData):
 		// A new series: nothing to compare with yet. Not a failure of the

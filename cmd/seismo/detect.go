@@ -163,7 +163,10 @@ func walkForward(pts []series.Point, o detectOptions, det detector.Detector, bcf
 	if start >= len(pts) {
 		return nil
 	}
-	var out []detector.Result
+	var (
+		out    []detector.Result
+		fitter baseline.Fitter // reuses its buffers across the refits
+	)
 	for start < len(pts) {
 		chunkEnd := pts[start].T.Add(o.refit)
 		end := start
@@ -173,7 +176,7 @@ func walkForward(pts []series.Point, o detectOptions, det detector.Detector, bcf
 		history := pts[:start]
 		var model baseline.Model
 		if len(history) > 0 {
-			m, err := baseline.Fit(history, bcfg, nil)
+			m, err := fitter.Fit(history, bcfg, nil)
 			if err == nil {
 				model = m
 			}
