@@ -1,8 +1,77 @@
-// Package logpattern will mine log streams into templates with a
-// Drain-style fixed-depth prefix tree, mask personal data before anything
-// is stored, and turn template counts into series for the baselines.
+// Package logpattern mines log streams into templates with a Drain-style
+// fixed-depth prefix tree (He et al., ICWS 2017), masks variables and
+// personal data on the way, and reports template changes so that template
+// counts can become series for the baselines.
 //
-// It is pure code (no I/O). Nothing is implemented yet: the miner arrives
-// with the log-pattern issue, and this file only reserves the package named
-// by the design so that the layout is complete from the start.
+// # Tokens and masks
+//
+// A message is split on whitespace (control bytes count as whitespace).
+// Within each token a hand-written byte scanner (no regular expressions on
+// the hot path) replaces variables by <*> and keeps the punctuation around
+// them, so templates read like the corrected Loghub ground truth
+// ("size=<*>,", "(<*>)", "<*>:<*>" for an address and port):
+//
+//   - numbers (signed, decimal, versions), words that are mostly digits,
+//     runs of seven or more digits, hex (0x…, and hex words of six or more
+//     characters with a digit), UUIDs, IPv4 and IPv6 addresses (ports stay
+//     separate: <*>:<*>), MAC addresses, ISO 8601 dates and times;
+//   - paths (a '/' that does not follow a letter or digit starts one; it
+//     ends at ':', quotes and closing brackets), URLs (scheme kept:
+//     hdfs://<*>), e-mail addresses, host names ending in a common
+//     top-level domain, true/false/null;
+//   - identifiers joined by '_' with a numeric piece (job_1445_0020,
+//     blk_-42) as a whole; words joined by '-' one by one (node-<*>); a
+//     leading number with a unit (<*>ms);
+//   - with MaskKeyValues, every key=value value;
+//   - a token longer than MaxTokenBytes as a whole.
+//
+// The rules of Khan et al. (ICSE 2022) used by the corrected ground truth
+// are applied as tokens are masked: <*><*> and <*>.<*> collapse into one
+// <*>, and runs of spaces into one space.
+//
+// User masks (Config.Masks, regular expressions compiled once) run before
+// the built-in masks on the whole message.
+//
+// # Personal data
+//
+// Mainland China resident ID numbers (18 characters, GB 11643 check
+// character), mobile numbers (1[3-9] and 9 more digits, optionally after
+// 86) and bank card numbers (13–19 digits passing the Luhn check) never
+// reach a template: no run of seven or more digits is ever kept as text, so
+// they are <*> like any number. In Params they are replaced by <ID>,
+// <MOBILE> and <CARD>. Invalid check characters and Luhn digits are plain
+// numbers: they become <*> in templates and stay in Params.
+//
+// # Clustering
+//
+// The tree's first level is the token count, the next Depth-2 levels the
+// first tokens; a token with a digit or a variable, and any token once a
+// node has MaxChildren children, goes to the node's wildcard child. A leaf
+// holds clusters; a message joins the most similar one when the share of
+// positions where the template has the message's token or a <*> (a
+// variable matches anything) reaches SimilarityThreshold; ties go to the
+// template with fewer variables. Joining generalises the differing
+// positions to <*> (Match.Change = ChangeChanged); otherwise a cluster is
+// created (ChangeCreated). Tokens are compared by 64-bit FNV-1a hashes of
+// their masked text.
+//
+// # Bounds
+//
+// Messages are cut at MaxLineBytes, tokens at MaxTokens (the rest joins
+// the last token), tokens longer than MaxTokenBytes become <*>; a leaf
+// holding MaxClustersPerLeaf clusters generalises its closest template
+// instead of creating one (Stats.Merges), and at most MaxClusters clusters
+// are kept, the least recently used evicted (Stats.Evictions) with the
+// tree nodes they leave empty. Memory is therefore bounded by the
+// configuration, whatever the input. Empty and binary messages (more than
+// 30% control bytes or invalid UTF-8) are counted, not mined; invalid
+// UTF-8 is replaced by U+FFFD.
+//
+// # Concurrency and performance
+//
+// A Miner serialises its methods with a mutex: it is meant for one
+// stream's pipeline. A warm miner does not allocate per message apart from
+// the parameters (one string and one slice; none with Config.NoParams).
+//
+// The package is pure: no I/O, no goroutines, no mutable globals.
 package logpattern

@@ -1,0 +1,288 @@
+package logpattern
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// ChangeKind says what an Add did to the template of the message's cluster.
+type ChangeKind uint8
+
+// The changes an Add reports.
+const (
+	ChangeNone    ChangeKind = iota // the message matched the template as it was
+	ChangeCreated                   // a new cluster (template) was created
+	ChangeChanged                   // the cluster's template was generalised
+)
+
+func (k ChangeKind) String() string {
+	switch k {
+	case ChangeNone:
+		return "none"
+	case ChangeCreated:
+		return "created"
+	case ChangeChanged:
+		return "changed"
+	}
+	return fmt.Sprintf("ChangeKind(%d)", uint8(k))
+}
+
+// Match is the result of mining one message.
+//
+// A message that is empty or binary is counted in Stats and not mined: its
+// Match has ClusterID 0 and an empty Template.
+type Match struct {
+	ClusterID uint64     // stable id of the template cluster (ids start at 1)
+	Template  string     // variables written <*>, punctuation kept: "size=<*>,"
+	Params    []string   // the value behind each <*> in order, personal data redacted
+	Change    ChangeKind // what this message did to the template
+}
+
+// Template is one cluster of the miner.
+type Template struct {
+	ID        uint64 `json:"id"`
+	Template  string `json:"template"`
+	Count     uint64 `json:"count"`
+	FirstLine uint64 `json:"first_line"` // 1-based number of the Add that created it
+	LastLine  uint64 `json:"last_line"`  // number of the last Add that matched it
+}
+
+// Stats are the miner's counters since New (or since the snapshot's
+// miner was created, for a restored miner).
+type Stats struct {
+	Lines       uint64 `json:"lines"`        // messages given to Add
+	TooLong     uint64 `json:"too_long"`     // truncated to MaxLineBytes
+	InvalidUTF8 uint64 `json:"invalid_utf8"` // invalid bytes replaced by U+FFFD
+	Binary      uint64 `json:"binary"`       // mostly non-printable, not mined
+	Empty       uint64 `json:"empty"`        // empty or only spaces, not mined
+	ManyTokens  uint64 `json:"many_tokens"`  // more than MaxTokens tokens, rest joined
+	Clusters    int    `json:"clusters"`     // templates held now
+	Created     uint64 `json:"created"`      // clusters created
+	Changed     uint64 `json:"changed"`      // templates generalised
+	Evictions   uint64 `json:"evictions"`    // clusters evicted (least recently used) by MaxClusters
+	Merges      uint64 `json:"merges"`       // forced merges by MaxClustersPerLeaf
+}
+
+// Miner mines templates from one stream of messages with a Drain-style
+// fixed-depth prefix tree.
+//
+// A Miner is safe for concurrent use: a mutex serialises Add, Match and
+// the read methods, which suits one stream's pipeline (one miner per
+// stream; the miner itself is single-threaded).
+type Miner struct {
+	mu    sync.Mutex
+	cfg   Config
+	masks []*regexp.Regexp
+
+	roots   []*node // by token count
+	nextID  uint64
+	line    uint64
+	lruHead *cluster // most recently used
+	lruTail *cluster
+	stats   Stats
+
+	sc   scanner
+	pbuf []byte
+	pend []int
+}
+
+// cluster is one template.
+type cluster struct {
+	id       uint64
+	toks     []uint64 // token hashes; wildHash for <*>
+	strs     []string // token texts
+	template string
+	count    uint64
+	first    uint64
+	last     uint64
+	leaf     *node
+	prev     *cluster
+	next     *cluster
+}
+
+// node is a node of the prefix tree.
+type node struct {
+	parent   *node
+	key      uint64 // key in parent (token hash), or the token count at depth 1
+	wild     bool   // the wildcard child of parent
+	children map[uint64]*node
+	wildKid  *node
+	clusters []*cluster
+}
+
+// New returns a miner for cfg; defaults are applied to a copy.
+func New(cfg Config) (*Miner, error) {
+	cfg.Masks = append([]MaskConfig(nil), cfg.Masks...)
+	cfg.ApplyDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("logpattern config: %w", err)
+	}
+	m := &Miner{cfg: cfg, roots: make([]*node, cfg.MaxTokens+1)}
+	for _, mk := range cfg.Masks {
+		m.masks = append(m.masks, regexp.MustCompile(mk.Regex)) // validated above
+	}
+	m.sc.maxTokens = cfg.MaxTokens
+	m.sc.maxTokenBytes = cfg.MaxTokenBytes
+	m.sc.maskKV = cfg.MaskKeyValues
+	return m, nil
+}
+
+// Config returns the miner's configuration with defaults applied.
+func (m *Miner) Config() Config { return m.cfg }
+
+// Add mines one message: the free text of a log record after the stream's
+// line format extracted it. It never panics; bad input is counted in
+// Stats and bounded.
+func (m *Miner) Add(msg string) Match {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.line++
+	m.stats.Lines++
+	msg, ok := m.prepare(msg, true)
+	if !ok {
+		return Match{}
+	}
+	m.scan(msg, true)
+	toks := m.sc.toks
+	if len(toks) == 0 {
+		m.stats.Empty++
+		return Match{}
+	}
+	leaf := m.route(toks, true)
+	c, sim := m.best(leaf, toks)
+	change := ChangeNone
+	switch {
+	case c != nil && sim >= m.cfg.SimilarityThreshold:
+		if m.merge(c, toks) {
+			change = ChangeChanged
+		}
+	case c != nil && len(leaf.clusters) >= m.cfg.MaxClustersPerLeaf:
+		// Explosion guard: generalise the closest template instead.
+		m.stats.Merges++
+		if m.merge(c, toks) {
+			change = ChangeChanged
+		}
+	default:
+		c = m.create(leaf, toks)
+		change = ChangeCreated
+	}
+	c.count++
+	c.last = m.line
+	m.touch(c)
+	return Match{ClusterID: c.id, Template: c.template, Params: m.params(c, toks), Change: change}
+}
+
+// Match finds the template of msg without creating or changing any
+// template (match-only mode). The second result is false when no template
+// is similar enough.
+func (m *Miner) Match(msg string) (Match, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	msg, ok := m.prepare(msg, false)
+	if !ok {
+		return Match{}, false
+	}
+	m.scan(msg, false)
+	toks := m.sc.toks
+	if len(toks) == 0 {
+		return Match{}, false
+	}
+	leaf := m.route(toks, false)
+	if leaf == nil {
+		return Match{}, false
+	}
+	c, sim := m.best(leaf, toks)
+	if c == nil || sim < m.cfg.SimilarityThreshold {
+		return Match{}, false
+	}
+	// Only a message the template covers as it is matches.
+	for i, h := range c.toks {
+		if h != wildHash && h != toks[i].hash {
+			return Match{}, false
+		}
+	}
+	return Match{ClusterID: c.id, Template: c.template, Params: m.params(c, toks)}, true
+}
+
+// prepare bounds and cleans msg; false means it is not mined.
+func (m *Miner) prepare(msg string, count bool) (string, bool) {
+	if len(msg) > m.cfg.MaxLineBytes {
+		cut := m.cfg.MaxLineBytes
+		for cut > 0 && cut > m.cfg.MaxLineBytes-utf8.UTFMax && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut]
+		if count {
+			m.stats.TooLong++
+		}
+	}
+	ctrl, nonASCII := countBytes(msg)
+	if nonASCII && !utf8.ValidString(msg) {
+		msg = strings.ToValidUTF8(msg, "\uFFFD")
+		if count {
+			m.stats.InvalidUTF8++
+		}
+		ctrl += strings.Count(msg, "\uFFFD") * 3
+	}
+	if ctrl*10 > len(msg)*3 {
+		if count {
+			m.stats.Binary++
+		}
+		return "", false
+	}
+	for i, re := range m.masks {
+		msg = re.ReplaceAllLiteralString(msg, m.cfg.Masks[i].Replace)
+	}
+	return msg, true
+}
+
+// scan tokenises msg into m.sc.toks.
+func (m *Miner) scan(msg string, count bool) {
+	m.sc.scan(msg)
+	if count && len(m.sc.toks) == m.cfg.MaxTokens && strings.ContainsAny(m.sc.toks[len(m.sc.toks)-1].raw, " \t") {
+		m.stats.ManyTokens++
+	}
+}
+
+// countBytes counts the control bytes of msg (other than tab, CR and LF)
+// and reports whether it has non-ASCII bytes, eight bytes at a time.
+func countBytes(msg string) (ctrl int, nonASCII bool) {
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+	)
+	i := 0
+	for ; i+8 <= len(msg); i += 8 {
+		x := uint64(msg[i]) | uint64(msg[i+1])<<8 | uint64(msg[i+2])<<16 | uint64(msg[i+3])<<24 |
+			uint64(msg[i+4])<<32 | uint64(msg[i+5])<<40 | uint64(msg[i+6])<<48 | uint64(msg[i+7])<<56
+		if x&high == 0 && (x-0x20*ones)&^x&high == 0 && (x+ones)&high == 0 {
+			continue // printable ASCII only
+		}
+		for _, b := range []byte(msg[i : i+8]) {
+			c, n := byteKind(b)
+			ctrl += c
+			nonASCII = nonASCII || n
+		}
+	}
+	for ; i < len(msg); i++ {
+		c, n := byteKind(msg[i])
+		ctrl += c
+		nonASCII = nonASCII || n
+	}
+	return ctrl, nonASCII
+}
+
+func byteKind(b byte) (ctrl int, nonASCII bool) {
+	switch {
+	case b >= 0x80:
+		return 0, true
+	case b == '\t' || b == '\n' || b == '\r':
+		return 0, false
+	case b < 0x20 || b == 0x7f:
+		return 1, false
+	}
+	return 0, false
+}

@@ -1,0 +1,685 @@
+package logpattern
+
+import "strings"
+
+// wildcard is the text of a template variable.
+const wildcard = "<*>"
+
+// Character classes of the scanner, one lookup per byte.
+const (
+	cSpace  = 1 << iota // separates tokens (whitespace and control bytes)
+	cDigit              // 0-9
+	cLetter             // ASCII letters
+	cHex                // 0-9, a-f, A-F
+	cAtom               // may appear inside an atom: letters, digits, _ - . @
+	cPath               // may appear inside a path after its leading '/'
+	cURLEnd             // ends the variable part of a URL or a key=value value
+	cSpecial            // may start or be part of a variable: digits and /<@:=.
+)
+
+// classes is a read-only table (never written after initialisation).
+var classes = func() (t [256]uint8) {
+	for b := 0; b < 0x20; b++ {
+		t[b] = cSpace
+	}
+	t[' '] = cSpace
+	t[0x7f] = cSpace
+	for b := '0'; b <= '9'; b++ {
+		t[b] |= cDigit | cHex | cAtom | cPath
+	}
+	for b := 'a'; b <= 'z'; b++ {
+		t[b] |= cLetter | cAtom | cPath
+		t[b-'a'+'A'] |= cLetter | cAtom | cPath
+	}
+	for b := 'a'; b <= 'f'; b++ {
+		t[b] |= cHex
+		t[b-'a'+'A'] |= cHex
+	}
+	for _, b := range "_-.@" {
+		t[b] |= cAtom
+	}
+	for _, b := range "_-./~+%@$#&" {
+		t[b] |= cPath
+	}
+	for _, b := range ")]}>\"',;" {
+		t[b] |= cURLEnd
+	}
+	for _, b := range "0123456789/<@:=." {
+		t[b] |= cSpecial
+	}
+	return t
+}()
+
+func is(b byte, class uint8) bool { return classes[b]&class != 0 }
+
+// token is one whitespace-separated token of a message after masking.
+type token struct {
+	raw      string // the token as it appeared in the message
+	lo, hi   int32  // masked text: scanner.out[lo:hi]
+	spanLo   int32  // variables: scanner.spans[spanLo:spanHi]
+	spanHi   int32
+	hash     uint64 // hash of the masked text
+	hasDigit bool   // the masked text still contains a digit
+}
+
+// span is the raw text behind one <*> of a masked token: raw[lo:hi].
+type span struct{ lo, hi int32 }
+
+// scanner splits a message into tokens and masks the variable parts of
+// each token. It reuses its buffers from message to message, so a warm
+// scanner does not allocate.
+type scanner struct {
+	out   []byte
+	toks  []token
+	spans []span
+
+	maxTokens     int
+	maxTokenBytes int
+	maskKV        bool
+
+	// per token state
+	tokOut     int // start of the current token in out
+	lastVarEnd int // len(out) right after the last <*> of this token, or -1
+}
+
+// scan tokenises msg; the result is in s.toks.
+func (s *scanner) scan(msg string) {
+	s.out = s.out[:0]
+	s.toks = s.toks[:0]
+	s.spans = s.spans[:0]
+	i, n := 0, len(msg)
+	for {
+		for i < n && is(msg[i], cSpace) {
+			i++
+		}
+		if i == n {
+			return
+		}
+		j := i
+		if len(s.toks) == s.maxTokens-1 {
+			// The last token takes the rest of the line.
+			j = n
+			for is(msg[j-1], cSpace) {
+				j--
+			}
+		} else {
+			for j < n && !is(msg[j], cSpace) {
+				j++
+			}
+		}
+		s.maskToken(msg[i:j])
+		i = j
+	}
+}
+
+// maskToken appends the masked form of t to s.out and one token to s.toks.
+func (s *scanner) maskToken(t string) {
+	s.tokOut = len(s.out)
+	s.lastVarEnd = -1
+	spanLo := len(s.spans)
+	// Fast path: most tokens are words that no mask applies to.
+	h := uint64(fnvOffset)
+	var or uint8
+	for k := 0; k < len(t); k++ {
+		b := t[k]
+		or |= classes[b]
+		h ^= uint64(b)
+		h *= fnvPrime
+	}
+	if or&cSpecial == 0 && len(t) > 8 && len(t) <= s.maxTokenBytes {
+		s.out = append(s.out, t...)
+		s.toks = append(s.toks, token{raw: t, lo: int32(s.tokOut), hi: int32(len(s.out)),
+			spanLo: int32(spanLo), spanHi: int32(spanLo), hash: h})
+		return
+	}
+	if len(t) > s.maxTokenBytes {
+		// A long token without spaces is data (a blob, a list, a dump).
+		s.emitVar(0, len(t))
+	} else {
+		s.maskText(t, 0, len(t))
+	}
+	out := s.out[s.tokOut:]
+	h = uint64(fnvOffset)
+	digit := false
+	for _, b := range out {
+		h ^= uint64(b)
+		h *= fnvPrime
+		digit = digit || is(b, cDigit)
+	}
+	s.toks = append(s.toks, token{
+		raw: t, lo: int32(s.tokOut), hi: int32(len(s.out)),
+		spanLo: int32(spanLo), spanHi: int32(len(s.spans)),
+		hash: h, hasDigit: digit,
+	})
+}
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// hashString is the token hash of an already masked text.
+func hashString(s string) uint64 {
+	h := uint64(fnvOffset)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	return h
+}
+
+var wildHash = hashString(wildcard)
+
+// emitVar writes a <*> for t[lo:hi] of the current token, applying the
+// template-writing rules of the corrected Loghub ground truth: <*><*> and
+// <*>.<*> collapse into one <*> (and one parameter).
+func (s *scanner) emitVar(lo, hi int) {
+	n := len(s.out)
+	if s.lastVarEnd >= 0 {
+		if n == s.lastVarEnd || (n == s.lastVarEnd+1 && s.out[n-1] == '.') {
+			s.out = s.out[:s.lastVarEnd]
+			s.spans[len(s.spans)-1].hi = int32(hi)
+			return
+		}
+	}
+	s.out = append(s.out, wildcard...)
+	s.spans = append(s.spans, span{int32(lo), int32(hi)})
+	s.lastVarEnd = len(s.out)
+}
+
+func (s *scanner) emitLit(t string) { s.out = append(s.out, t...) }
+
+// maskText masks t[i:end], a part of one token.
+func (s *scanner) maskText(t string, i, end int) {
+	for i < end {
+		c := t[i]
+		prevAlnum := i > 0 && is(t[i-1], cLetter|cDigit)
+		switch {
+		case c == '<' && strings.HasPrefix(t[i:end], wildcard):
+			// Already a variable (a user mask or the input itself).
+			s.emitVar(i, i+3)
+			i += 3
+			continue
+		case c == '/' && !prevAlnum && i+1 < end && is(t[i+1], cPath):
+			// A path: one variable up to a delimiter that cannot be in it.
+			j := i + 1
+			for j < end && is(t[j], cPath) {
+				j++
+			}
+			j = trimTrailingDots(t, i+1, j)
+			s.emitVar(i, j)
+			i = j
+			continue
+		case c == '=' && s.maskKV:
+			s.out = append(s.out, '=')
+			j := i + 1
+			for j < end && !is(t[j], cURLEnd) {
+				j++
+			}
+			if j > i+1 {
+				s.emitVar(i+1, j)
+			}
+			i = j
+			continue
+		}
+		if !prevAlnum {
+			if n := ipv6Len(t[i:end]); n > 0 {
+				s.emitVar(i, i+n)
+				i += n
+				continue
+			}
+			if n := isoTimeLen(t[i:end]); n > 0 {
+				s.emitVar(i, i+n)
+				i += n
+				continue
+			}
+			if n := schemeLen(t[i:end]); n > 0 {
+				// scheme://rest: the scheme is text, the rest one variable.
+				s.emitLit(t[i : i+n])
+				i += n
+				j := i
+				for j < end && !is(t[j], cURLEnd) {
+					j++
+				}
+				if j > i {
+					s.emitVar(i, j)
+				}
+				i = j
+				continue
+			}
+		}
+		if is(c, cAtom) {
+			j := i + 1
+			for j < end && is(t[j], cAtom) {
+				j++
+			}
+			// Dots ending an atom end a sentence or a dotted leader; they are text.
+			k := trimTrailingDots(t, i, j)
+			s.maskAtom(t, i, k)
+			s.emitLit(t[k:j])
+			i = j
+			continue
+		}
+		s.out = append(s.out, c)
+		i++
+	}
+}
+
+func trimTrailingDots(t string, i, j int) int {
+	for j > i && t[j-1] == '.' {
+		j--
+	}
+	return j
+}
+
+// maskAtom masks an atom: a run of letters, digits, '_', '-', '.', '@'.
+func (s *scanner) maskAtom(t string, i, j int) {
+	if i == j {
+		return
+	}
+	a := t[i:j]
+	at, dots, letters := -1, 0, 0
+	for k := 0; k < len(a); k++ {
+		switch b := a[k]; {
+		case b == '.':
+			dots++
+		case b == '@':
+			at = k
+		case is(b, cLetter):
+			letters++
+		}
+	}
+	var isVar bool
+	switch {
+	case at >= 0:
+		isVar = isEmail(a)
+	case letters == 0:
+		isVar = isNumberish(a) || (dots == 3 && isIPv4(a))
+	case len(a) == 36:
+		isVar = isUUID(a)
+	case a[0] == '0':
+		isVar = isHex0x(a)
+	case dots >= 2:
+		isVar = isHostname(a)
+	case len(a) <= 5 && letters == len(a):
+		isVar = isBoolNull(a)
+	}
+	if isVar {
+		s.emitVar(i, j)
+		return
+	}
+	if at >= 0 {
+		s.maskDotted(t, i, i+at)
+		s.out = append(s.out, '@')
+		s.maskAtom(t, i+at+1, j)
+		return
+	}
+	s.maskDotted(t, i, j)
+}
+
+// maskDotted masks the dot-separated parts of t[i:j] one by one.
+func (s *scanner) maskDotted(t string, i, j int) {
+	for i < j {
+		k := i
+		for k < j && t[k] != '.' {
+			k++
+		}
+		s.maskPart(t, i, k)
+		if k < j {
+			s.out = append(s.out, '.')
+		}
+		i = k + 1
+	}
+}
+
+// maskPart masks a part without dots: identifiers joined by '_' are one
+// value when one of their pieces is a number (job_1445_0020, blk_-42);
+// words joined by '-' are masked one by one (node-42 → node-<*>).
+func (s *scanner) maskPart(t string, i, j int) {
+	if i == j {
+		return
+	}
+	p := t[i:j]
+	if strings.IndexByte(p, '_') >= 0 {
+		for k := 0; k < len(p); {
+			e := k
+			for e < len(p) && p[e] != '_' {
+				e++
+			}
+			if isSignedInt(p[k:e]) {
+				s.emitVar(i, j)
+				return
+			}
+			k = e + 1
+		}
+	}
+	if p[0] == '-' && isSignedInt(p) {
+		s.emitVar(i, j)
+		return
+	}
+	for i < j {
+		k := i
+		for k < j && t[k] != '-' && t[k] != '_' && t[k] != '@' {
+			k++
+		}
+		s.maskWord(t, i, k)
+		if k < j {
+			s.out = append(s.out, t[k])
+		}
+		i = k + 1
+	}
+}
+
+// maskWord masks a word of letters and digits.
+func (s *scanner) maskWord(t string, i, j int) {
+	if i == j {
+		return
+	}
+	w := t[i:j]
+	digits, letters, run, maxRun, hex := 0, 0, 0, 0, true
+	for k := 0; k < len(w); k++ {
+		b := w[k]
+		if is(b, cDigit) {
+			digits++
+			run++
+			maxRun = max(maxRun, run)
+		} else {
+			letters++
+			run = 0
+		}
+		hex = hex && is(b, cHex)
+	}
+	switch {
+	case digits == 0:
+		s.emitLit(w)
+	case letters == 0, maxRun >= 7, hex && len(w) >= 6, digits > letters:
+		// Numbers, long digit runs (never kept: they may be personal
+		// data), hex ids, and words that are mostly digits.
+		s.emitVar(i, j)
+	case is(w[0], cDigit):
+		// A number with a unit or a suffix: 7163Calories → <*>Calories.
+		k := i
+		for k < j && is(t[k], cDigit) {
+			k++
+		}
+		s.emitVar(i, k)
+		s.maskWord(t, k, j)
+	default:
+		s.emitLit(w)
+	}
+}
+
+func isSignedInt(s string) bool {
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		s = s[1:]
+	}
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !is(s[i], cDigit) {
+			return false
+		}
+	}
+	return true
+}
+
+// isNumberish: optional sign, then digits and dots with at least one digit
+// (integers, decimals, versions 1.2.3).
+func isNumberish(s string) bool {
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		s = s[1:]
+	}
+	digit := false
+	for i := 0; i < len(s); i++ {
+		switch {
+		case is(s[i], cDigit):
+			digit = true
+		case s[i] == '.':
+		default:
+			return false
+		}
+	}
+	return digit
+}
+
+func isIPv4(s string) bool {
+	parts := 0
+	for s != "" {
+		n := 0
+		for n < len(s) && n < 4 && is(s[n], cDigit) {
+			n++
+		}
+		if n == 0 || n > 3 {
+			return false
+		}
+		parts++
+		s = s[n:]
+		if s == "" {
+			break
+		}
+		if s[0] != '.' || parts == 4 {
+			return false
+		}
+		s = s[1:]
+		if s == "" {
+			return false
+		}
+	}
+	return parts == 4
+}
+
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < 36; i++ {
+		switch i {
+		case 8, 13, 18, 23:
+			if s[i] != '-' {
+				return false
+			}
+		default:
+			if !is(s[i], cHex) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func isHex0x(s string) bool {
+	if len(s) < 3 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X') {
+		return false
+	}
+	for i := 2; i < len(s); i++ {
+		if !is(s[i], cHex) {
+			return false
+		}
+	}
+	return true
+}
+
+func isBoolNull(s string) bool {
+	switch len(s) {
+	case 4:
+		return strings.EqualFold(s, "true") || strings.EqualFold(s, "null")
+	case 5:
+		return strings.EqualFold(s, "false")
+	}
+	return false
+}
+
+// isEmail: local@domain.tld with a plausible local part and domain.
+func isEmail(s string) bool {
+	at := strings.IndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 || strings.IndexByte(s[at+1:], '@') >= 0 {
+		return false
+	}
+	return isDomain(s[at+1:], 2)
+}
+
+// isHostname: a DNS name of at least three labels ending in a common
+// top-level domain (reverse-DNS Java packages such as com.example.Foo do
+// not end in one).
+func isHostname(s string) bool { return isDomain(s, 3) }
+
+func isDomain(s string, minLabels int) bool {
+	labels, start := 0, 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] != '.' {
+			if !is(s[i], cLetter|cDigit) && s[i] != '-' && s[i] != '_' {
+				return false
+			}
+			continue
+		}
+		if i == start {
+			return false
+		}
+		labels++
+		start = i + 1
+	}
+	if labels < minLabels {
+		return false
+	}
+	return isTLD(s[strings.LastIndexByte(s, '.')+1:])
+}
+
+func isTLD(s string) bool {
+	if len(s) < 2 || len(s) > 11 {
+		return false
+	}
+	var b [11]byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !is(c, cLetter) {
+			return false
+		}
+		b[i] = c | 0x20
+	}
+	switch string(b[:len(s)]) {
+	case "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "io",
+		"local", "lan", "internal", "localdomain", "arpa", "cloud", "dev", "app",
+		"cn", "hk", "tw", "jp", "kr", "sg", "in", "au", "nz", "uk", "de", "fr",
+		"nl", "be", "ch", "at", "it", "es", "pt", "se", "no", "dk", "fi", "pl",
+		"cz", "ru", "ua", "us", "ca", "br", "mx", "ar", "za", "eu", "co", "me":
+		return true
+	}
+	return false
+}
+
+// ipv6Len returns the length of an IPv6 address (or a MAC address) at the
+// start of s, or 0. Clock times (12:30:00) are not addresses: an address
+// needs "::", a hex letter in a group, or at least five colons.
+func ipv6Len(s string) int {
+	colons, groupLen, letter, double, n := 0, 0, false, false, 0
+	for n < len(s) {
+		c := s[n]
+		switch {
+		case c == ':':
+			if n > 0 && s[n-1] == ':' {
+				if double {
+					return 0
+				}
+				double = true
+			}
+			colons++
+			groupLen = 0
+		case is(c, cHex):
+			groupLen++
+			if groupLen > 4 {
+				return 0
+			}
+			letter = letter || is(c, cLetter)
+		case c == '.' && colons >= 2:
+			// IPv4-mapped tail (::ffff:10.1.2.3).
+			m := n
+			for m < len(s) && (is(s[m], cDigit) || s[m] == '.') {
+				m++
+			}
+			if !isIPv4(s[n-groupLen : m]) {
+				return 0
+			}
+			n = m
+			goto end
+		default:
+			goto end
+		}
+		n++
+	}
+end:
+	if n == 0 || (n < len(s) && is(s[n], cLetter|cDigit)) {
+		return 0
+	}
+	if s[n-1] == ':' && !double {
+		n-- // a trailing colon is punctuation
+		colons--
+	}
+	if colons < 2 || !(double || letter || colons >= 5) {
+		return 0
+	}
+	return n
+}
+
+// isoTimeLen returns the length of an ISO 8601 date or date-time at the
+// start of s (2006-01-02, 2006-01-02T15:04:05.000Z, ...), or 0.
+func isoTimeLen(s string) int {
+	if !digitsAt(s, 0, 4) || len(s) < 10 || s[4] != '-' || !digitsAt(s, 5, 2) || s[7] != '-' || !digitsAt(s, 8, 2) {
+		return 0
+	}
+	n := 10
+	if len(s) >= 16 && (s[10] == 'T' || s[10] == '_') && digitsAt(s, 11, 2) && s[13] == ':' && digitsAt(s, 14, 2) {
+		n = 16
+		if len(s) >= 19 && s[16] == ':' && digitsAt(s, 17, 2) {
+			n = 19
+			if len(s) > 20 && (s[19] == '.' || s[19] == ',') && is(s[20], cDigit) {
+				n = 20
+				for n < len(s) && is(s[n], cDigit) {
+					n++
+				}
+			}
+		}
+		switch {
+		case n < len(s) && s[n] == 'Z':
+			n++
+		case n+3 <= len(s) && (s[n] == '+' || s[n] == '-') && digitsAt(s, n+1, 2):
+			n += 3
+			if n+3 <= len(s) && s[n] == ':' && digitsAt(s, n+1, 2) {
+				n += 3
+			} else if digitsAt(s, n, 2) {
+				n += 2
+			}
+		}
+	}
+	if n < len(s) && is(s[n], cLetter|cDigit) {
+		return 0
+	}
+	return n
+}
+
+func digitsAt(s string, i, n int) bool {
+	if i+n > len(s) {
+		return false
+	}
+	for k := i; k < i+n; k++ {
+		if !is(s[k], cDigit) {
+			return false
+		}
+	}
+	return true
+}
+
+// schemeLen returns the length of "scheme://" at the start of s, or 0.
+func schemeLen(s string) int {
+	if s == "" || !is(s[0], cLetter) {
+		return 0
+	}
+	n := 1
+	for n < len(s) && n < 32 && (is(s[n], cLetter) || s[n] == '+' || s[n] == '.' || s[n] == '-') {
+		n++
+	}
+	if strings.HasPrefix(s[n:], "://") {
+		return n + 3
+	}
+	return 0
+}

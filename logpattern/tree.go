@@ -1,0 +1,227 @@
+package logpattern
+
+import "strings"
+
+// route returns the leaf of toks: the first level is the token count, the
+// next Depth-2 levels the first tokens. A token with a digit or a variable
+// goes to the wildcard child, and so does any token once a node has
+// MaxChildren children. With create false, route only follows the tree and
+// returns nil when there is no leaf.
+func (m *Miner) route(toks []token, create bool) *node {
+	n := len(toks)
+	cur := m.roots[n]
+	if cur == nil {
+		if !create {
+			return nil
+		}
+		cur = &node{key: uint64(n)}
+		m.roots[n] = cur
+	}
+	levels := min(m.cfg.Depth-2, n)
+	for i := 0; i < levels; i++ {
+		t := &toks[i]
+		if t.hasDigit || t.spanHi > t.spanLo {
+			cur = cur.wildChild(create)
+		} else if kid := cur.children[t.hash]; kid != nil {
+			cur = kid
+		} else if !create {
+			cur = cur.wildKid
+		} else if len(cur.children) < m.cfg.MaxChildren {
+			kid = &node{parent: cur, key: t.hash}
+			if cur.children == nil {
+				cur.children = make(map[uint64]*node)
+			}
+			cur.children[t.hash] = kid
+			cur = kid
+		} else {
+			cur = cur.wildChild(true)
+		}
+		if cur == nil {
+			return nil
+		}
+	}
+	return cur
+}
+
+func (n *node) wildChild(create bool) *node {
+	if n.wildKid == nil && create {
+		n.wildKid = &node{parent: n, wild: true}
+	}
+	return n.wildKid
+}
+
+// best returns the most similar cluster of leaf and its similarity: the
+// share of positions where the template has the message's token or a
+// variable. Ties go to the template with fewer variables (the more
+// specific one), then to the older one.
+func (m *Miner) best(leaf *node, toks []token) (*cluster, float64) {
+	var best *cluster
+	bestEq, bestWild := -1, 0
+	for _, c := range leaf.clusters {
+		eq, wild := 0, 0
+		for i, h := range c.toks {
+			if h == wildHash {
+				wild++
+			} else if h == toks[i].hash {
+				eq++
+			}
+		}
+		score := eq + wild
+		if score > bestEq || (score == bestEq && wild < bestWild) {
+			best, bestEq, bestWild = c, score, wild
+		}
+	}
+	if best == nil {
+		return nil, 0
+	}
+	if len(toks) == 0 {
+		return best, 1
+	}
+	return best, float64(bestEq) / float64(len(toks))
+}
+
+// merge generalises c's template to cover toks; it reports whether the
+// template changed.
+func (m *Miner) merge(c *cluster, toks []token) bool {
+	changed := false
+	for i, h := range c.toks {
+		if h != wildHash && h != toks[i].hash {
+			c.toks[i] = wildHash
+			c.strs[i] = wildcard
+			changed = true
+		}
+	}
+	if changed {
+		c.template = strings.Join(c.strs, " ")
+		m.stats.Changed++
+	}
+	return changed
+}
+
+// create adds a cluster for toks to leaf, evicting the least recently
+// used cluster when MaxClusters is reached.
+func (m *Miner) create(leaf *node, toks []token) *cluster {
+	m.nextID++
+	c := &cluster{id: m.nextID, first: m.line, leaf: leaf,
+		toks: make([]uint64, len(toks)), strs: make([]string, len(toks))}
+	for i, t := range toks {
+		c.toks[i] = t.hash
+		if t.hash == wildHash {
+			c.strs[i] = wildcard
+		} else {
+			c.strs[i] = string(m.sc.out[t.lo:t.hi])
+		}
+	}
+	c.template = strings.Join(c.strs, " ")
+	m.insert(leaf, c)
+	m.stats.Created++
+	for m.stats.Clusters > m.cfg.MaxClusters {
+		m.evict(m.lruTail)
+	}
+	return c
+}
+
+// insert links c into leaf and at the front of the LRU list.
+func (m *Miner) insert(leaf *node, c *cluster) {
+	c.leaf = leaf
+	leaf.clusters = append(leaf.clusters, c)
+	c.next = m.lruHead
+	if m.lruHead != nil {
+		m.lruHead.prev = c
+	}
+	m.lruHead = c
+	if m.lruTail == nil {
+		m.lruTail = c
+	}
+	m.stats.Clusters++
+}
+
+// touch moves c to the front of the LRU list.
+func (m *Miner) touch(c *cluster) {
+	if m.lruHead == c {
+		return
+	}
+	m.unlink(c)
+	c.next = m.lruHead
+	m.lruHead.prev = c
+	m.lruHead = c
+	if m.lruTail == nil {
+		m.lruTail = c
+	}
+}
+
+func (m *Miner) unlink(c *cluster) {
+	if c.prev != nil {
+		c.prev.next = c.next
+	} else {
+		m.lruHead = c.next
+	}
+	if c.next != nil {
+		c.next.prev = c.prev
+	} else {
+		m.lruTail = c.prev
+	}
+	c.prev, c.next = nil, nil
+}
+
+// evict removes c from the miner and prunes the tree nodes it leaves
+// empty, so the tree never holds more nodes than its clusters need.
+func (m *Miner) evict(c *cluster) {
+	m.unlink(c)
+	leaf := c.leaf
+	for i, x := range leaf.clusters {
+		if x == c {
+			copy(leaf.clusters[i:], leaf.clusters[i+1:])
+			leaf.clusters[len(leaf.clusters)-1] = nil
+			leaf.clusters = leaf.clusters[:len(leaf.clusters)-1]
+			break
+		}
+	}
+	m.stats.Clusters--
+	m.stats.Evictions++
+	for n := leaf; len(n.clusters) == 0 && len(n.children) == 0 && n.wildKid == nil; {
+		p := n.parent
+		switch {
+		case p == nil:
+			m.roots[n.key] = nil
+			return
+		case n.wild:
+			p.wildKid = nil
+		default:
+			delete(p.children, n.key)
+		}
+		n = p
+	}
+}
+
+// params extracts the values behind the <*> of c's template from toks.
+func (m *Miner) params(c *cluster, toks []token) []string {
+	if m.cfg.NoParams {
+		return nil
+	}
+	m.pbuf = m.pbuf[:0]
+	m.pend = m.pend[:0]
+	for i, h := range c.toks {
+		t := &toks[i]
+		if h == wildHash {
+			m.pbuf = appendRedacted(m.pbuf, t.raw)
+			m.pend = append(m.pend, len(m.pbuf))
+			continue
+		}
+		for _, sp := range m.sc.spans[t.spanLo:t.spanHi] {
+			m.pbuf = appendRedacted(m.pbuf, t.raw[sp.lo:sp.hi])
+			m.pend = append(m.pend, len(m.pbuf))
+		}
+	}
+	if len(m.pend) == 0 {
+		return nil
+	}
+	all := string(m.pbuf)
+	ps := make([]string, len(m.pend))
+	start := 0
+	for i, end := range m.pend {
+		ps[i] = all[start:end]
+		start = end
+	}
+	return ps
+}
