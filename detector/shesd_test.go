@@ -41,10 +41,7 @@ func TestKthOfTwoAndRangeSigma(t *testing.T) {
 		lo := rng.IntN(n)
 		hi := lo + rng.IntN(n-lo)
 		m := sortedMedian(a, lo, hi)
-		dev := make([]float64, 0, hi-lo+1)
-		for _, v := range a[lo : hi+1] {
-			dev = append(dev, v)
-		}
+		dev := append([]float64(nil), a[lo:hi+1]...)
 		want := ssRobustSigma(dev, m)
 		if got := w.rangeSigma(a, lo, hi, m); math.Abs(got-want) > 1e-9*(1+want) {
 			t.Fatalf("rangeSigma(%v[%d:%d]) = %v, want %v", a, lo, hi, got, want)

@@ -80,11 +80,6 @@ func removeSorted(s []float64, v float64) []float64 {
 	return s[:len(s)-1]
 }
 
-// reset empties the window.
-func (w *sortedWindow) reset() {
-	w.ring, w.sorted, w.head, w.madHint = w.ring[:0], w.sorted[:0], 0, 0
-}
-
 // searchGE returns the first index i with s[i] >= v (len(s) if none). It
 // is branch-free (see b2i), which roughly halves its cost on random
 // input, where a branchy search mispredicts every other level.
