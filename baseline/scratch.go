@@ -11,7 +11,7 @@ type scratch struct {
 	smp   []float64    // strided samples (medians)
 	dev   []float64    // deviations from their median (summarizeOf)
 	sel   []float64    // medianOf's selection buffer
-	stl   []float64    // STL weights, seasons sum, trend and residuals
+	stl   []float64    // STL weights, seasons sum, trend, prefix sums (then residuals)
 	cells []float64    // per-cell sums of STL seasons and scale profiles
 	runs  []int32      // cell boundaries (season.runs)
 	det   []float64    // period detection: series, FFT buffers, correlations

@@ -114,8 +114,8 @@ func fitSTL(p *prepared, sc *scratch) *STLModel {
 	n := len(y)
 	m := &STLModel{meta: p.meta, n: n}
 	window := p.steps[len(p.steps)-1]
-	buf := floats(&sc.stl, 4*n)
-	w, S, T, r := buf[:n], buf[n:2*n], buf[2*n:3*n], buf[3*n:]
+	buf := floats(&sc.stl, 5*n+2)
+	w, S, T, pre := buf[:n], buf[n:2*n], buf[2*n:3*n], buf[3*n:]
 	for k, v := range y {
 		w[k] = 0
 		if !math.IsNaN(v) {
@@ -148,7 +148,7 @@ func fitSTL(p *prepared, sc *scratch) *STLModel {
 	}
 	cb := floats(&sc.cells, 3*maxP)
 	sum, cnt, dph := cb[:maxP], cb[maxP:2*maxP], cb[2*maxP:]
-	movingAverage(T, y, S, w, window, nil, 1)
+	movingAverage(T, y, S, w, window, nil, 1, pre)
 	for _, robust := range []bool{false, true} {
 		h := math.NaN() // no reweighting
 		if robust {
@@ -168,8 +168,9 @@ func fitSTL(p *prepared, sc *scratch) *STLModel {
 			finishSeason(s, runs[i], sum[:nc], cnt[:nc], dph[:s.P], g.valid)
 		}
 		last := seasons[len(seasons)-1].P
-		movingAverage(T, y, S, w, window, dph[:last], last)
+		movingAverage(T, y, S, w, window, dph[:last], last, pre)
 	}
+	r := pre[:n] // the prefix sums are done with
 	for k := range r {
 		r[k] = y[k] - T[k] - S[k]
 	}
@@ -197,64 +198,110 @@ func fitSTL(p *prepared, sc *scratch) *STLModel {
 // movingAverage sets T to the centred weighted moving average of y − S
 // over window steps (shrinking at the ends), skipping zero weights; where
 // a window holds no weight, T keeps the previous value. With d (len P) it
-// first adds d[k mod P] to S[k], just before S[k] enters the window, so
-// that the last season's update needs no pass of its own.
-func movingAverage(T, y, S, w []float64, window int, d []float64, P int) {
+// first adds d[k mod P] to S[k], so that the last season's update needs
+// no pass of its own. pre (len ≥ 2(n+1)) is scratch.
+//
+// The window sums are differences of prefix sums: one pass builds them
+// (one addition per step on each sum's dependency chain, the weighted
+// values computed once), a second takes every window's sums as two
+// independent differences and divides. A running window sum needs two
+// passes' worth of work in one chain and no fewer divisions. In the
+// normalised units of the grid (|y| ≤ 1) the prefix sums stay below n, so
+// a difference loses at most a few ulps of n: far below any data's
+// resolution.
+func movingAverage(T, y, S, w []float64, window int, d []float64, P int, pre []float64) {
 	n := len(y)
 	half := window / 2
-	ph := 0
-	upd := func(j int) {
-		if d != nil {
-			S[j] += d[ph]
-			if ph++; ph == P {
-				ph = 0
-			}
-		}
-	}
-	// Weighted values once, so the window loop only adds and subtracts.
+	ps, pw := pre[:n+1], pre[n+1:2*(n+1)]
+	ps[0], pw[0] = 0, 0
 	var sum, wsum float64
-	for k := 0; k < min(half, n); k++ {
-		upd(k)
-		if wk := w[k]; wk > 0 {
-			sum += wk * (y[k] - S[k])
-			wsum += wk
+	if d == nil {
+		P = n
+	}
+	for base := 0; base < n; base += P {
+		end := min(base+P, n)
+		ys, ss, ws := y[base:end], S[base:end], w[base:end]
+		ss, ws = ss[:len(ys)], ws[:len(ys)]
+		qs, qw := ps[base+1:end+1], pw[base+1:end+1]
+		qs, qw = qs[:len(ys)], qw[:len(ys)]
+		if d != nil {
+			dd := d[:len(ys)]
+			for i := range ss {
+				ss[i] += dd[i]
+			}
+		}
+		for i, wk := range ws {
+			if wk > 0 {
+				sum += wk * (ys[i] - ss[i])
+				wsum += wk
+			}
+			qs[i], qw[i] = sum, wsum
 		}
 	}
-	prev := math.NaN()
-	for k := range n {
-		// The entering and the leaving term are combined before they
-		// reach the running sums: one addition on the sums' dependency
-		// chain per step instead of two.
-		var da, dw float64
-		if j := k + half; j < n {
-			upd(j)
-			if wj := w[j]; wj > 0 {
-				da, dw = wj*(y[j]-S[j]), wj
-			}
-		}
-		if j := k - half - 1; j >= 0 {
-			if wj := w[j]; wj > 0 {
-				da -= wj * (y[j] - S[j])
-				dw -= wj
-			}
-		}
-		sum += da
-		wsum += dw
-		if wsum > 1e-9 {
-			T[k] = sum / wsum
-			if math.IsNaN(prev) {
-				// Fill a leading empty stretch with the first value.
-				for j := 0; j < k; j++ {
-					T[j] = T[k]
-				}
-			}
-		} else {
-			T[k] = prev
-		}
-		prev = T[k]
+	// Windows without weight are marked NaN and filled afterwards: a
+	// value carried from step to step would chain every division to the
+	// previous one. The windows that shrink at either end are apart from
+	// the full ones, whose loop reads four aligned slices.
+	empty := false
+	head := min(half, n) // lo = 0
+	for k := range head {
+		hi := min(k+half+1, n)
+		empty = windowMean(T, k, ps[hi]-ps[0], pw[hi]-pw[0]) || empty
 	}
-	if math.IsNaN(prev) {
+	if m := n - 2*half; m > 0 { // k in [half, n−half): lo = k−half, hi = k+half+1
+		hs, hw := ps[2*half:n], pw[2*half:n]
+		ls, lw, t := ps[:m], pw[:m], T[half:half+m]
+		hs, hw, lw, t = hs[1:m+1], hw[1:m+1], lw[:len(ls)], t[:len(ls)]
+		for i, l := range ls {
+			if ww := hw[i] - lw[i]; ww > 1e-9 {
+				t[i] = (hs[i] - l) / ww
+			} else {
+				t[i] = math.NaN()
+				empty = true
+			}
+		}
+	}
+	for k := max(head, n-half); k < n; k++ { // hi = n
+		lo := max(k-half, 0)
+		empty = windowMean(T, k, ps[n]-ps[lo], pw[n]-pw[lo]) || empty
+	}
+	if empty {
+		fillEmpty(T)
+	}
+}
+
+// windowMean sets T[k] to s/w, or to NaN and reports true when w holds
+// no weight.
+func windowMean(T []float64, k int, s, w float64) bool {
+	if w > 1e-9 {
+		T[k] = s / w
+		return false
+	}
+	T[k] = math.NaN()
+	return true
+}
+
+// fillEmpty replaces every NaN of T with the previous value, a leading
+// run with the first value, and all of T with 0 when every value is NaN.
+func fillEmpty(T []float64) {
+	first := -1
+	for k, v := range T {
+		switch {
+		case !math.IsNaN(v):
+			if first < 0 {
+				first = k
+			}
+		case first >= 0:
+			T[k] = T[k-1]
+		}
+	}
+	switch {
+	case first < 0:
 		clear(T)
+	case first > 0:
+		for j := range first {
+			T[j] = T[first]
+		}
 	}
 }
 
