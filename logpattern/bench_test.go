@@ -1,6 +1,7 @@
 package logpattern
 
 import (
+	"runtime"
 	"testing"
 )
 
@@ -33,7 +34,9 @@ func BenchmarkMinerAdd(b *testing.B) {
 					owner = append(owner, m)
 				}
 			}
-			b.ReportAllocs()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			mallocs := ms.Mallocs
 			b.ResetTimer()
 			lines := 0
 			for b.Loop() {
@@ -42,7 +45,10 @@ func BenchmarkMinerAdd(b *testing.B) {
 				}
 				lines += len(msgs)
 			}
+			b.StopTimer()
+			runtime.ReadMemStats(&ms)
 			b.ReportMetric(float64(lines)/b.Elapsed().Seconds(), "lines/s")
+			b.ReportMetric(float64(ms.Mallocs-mallocs)/float64(lines), "allocs/line")
 			b.ReportMetric(0, "ns/op")
 		})
 	}

@@ -14,9 +14,11 @@ type TemplateGroup struct {
 }
 
 // Coarsen groups the current templates at a similarity level in [0, 1]
-// without changing the miner: templates of the same token count join a
-// group when the share of positions where they agree with the group's
-// template (a <*> agrees with anything) is at least level. Level 1 merges
+// without changing the miner: a template joins the first group of the
+// same token count whose leading template (its most frequent member) it
+// agrees with on at least a share level of the positions (a <*> agrees
+// with anything); leaders do not chain, so a group's members are all
+// close to one template. Level 1 merges
 // only templates that agree everywhere (equal but for variables); lower
 // levels merge more. Templates
 // are visited by descending count (then id), so the result is
@@ -35,6 +37,7 @@ func (m *Miner) Coarsen(level float64) []TemplateGroup {
 		return cs[i].id < cs[j].id
 	})
 	type group struct {
+		seed  []string // the leading (most frequent) member's tokens
 		toks  []string
 		ids   []uint64
 		count uint64
@@ -44,13 +47,13 @@ func (m *Miner) Coarsen(level float64) []TemplateGroup {
 	for _, c := range cs {
 		var into *group
 		for _, g := range byLen[len(c.strs)] {
-			if agreement(g.toks, c.strs) >= level {
+			if agreement(g.seed, c.strs) >= level {
 				into = g
 				break
 			}
 		}
 		if into == nil {
-			into = &group{toks: c.strs}
+			into = &group{seed: c.strs, toks: append([]string(nil), c.strs...)}
 			byLen[len(c.strs)] = append(byLen[len(c.strs)], into)
 			order = append(order, into)
 		} else {

@@ -141,16 +141,10 @@ func (m *Miner) Add(msg string) Match {
 	defer m.mu.Unlock()
 	m.line++
 	m.stats.Lines++
-	msg, ok := m.prepare(msg, true)
-	if !ok {
+	if !m.prepare(msg, true) {
 		return Match{}
 	}
-	m.scan(msg, true)
 	toks := m.sc.toks
-	if len(toks) == 0 {
-		m.stats.Empty++
-		return Match{}
-	}
 	leaf := m.route(toks, true)
 	c, sim := m.best(leaf, toks)
 	change := ChangeNone
@@ -181,15 +175,10 @@ func (m *Miner) Add(msg string) Match {
 func (m *Miner) Match(msg string) (Match, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	msg, ok := m.prepare(msg, false)
-	if !ok {
+	if !m.prepare(msg, false) {
 		return Match{}, false
 	}
-	m.scan(msg, false)
 	toks := m.sc.toks
-	if len(toks) == 0 {
-		return Match{}, false
-	}
 	leaf := m.route(toks, false)
 	if leaf == nil {
 		return Match{}, false
@@ -207,11 +196,12 @@ func (m *Miner) Match(msg string) (Match, bool) {
 	return Match{ClusterID: c.id, Template: c.template, Params: m.params(c, toks)}, true
 }
 
-// prepare bounds and cleans msg; false means it is not mined.
-func (m *Miner) prepare(msg string, count bool) (string, bool) {
+// prepare bounds, cleans and tokenises msg into m.sc.toks; false means
+// it is not mined (counted when count is true).
+func (m *Miner) prepare(msg string, count bool) bool {
 	if len(msg) > m.cfg.MaxLineBytes {
 		cut := m.cfg.MaxLineBytes
-		for cut > 0 && cut > m.cfg.MaxLineBytes-utf8.UTFMax && !utf8.RuneStart(msg[cut]) {
+		for cut > m.cfg.MaxLineBytes-utf8.UTFMax && !utf8.RuneStart(msg[cut]) {
 			cut--
 		}
 		msg = msg[:cut]
@@ -219,32 +209,65 @@ func (m *Miner) prepare(msg string, count bool) (string, bool) {
 			m.stats.TooLong++
 		}
 	}
-	ctrl, nonASCII := countBytes(msg)
-	if nonASCII && !utf8.ValidString(msg) {
-		msg = strings.ToValidUTF8(msg, "\uFFFD")
-		if count {
-			m.stats.InvalidUTF8++
+	if len(m.masks) > 0 {
+		// User masks see the cleaned message, so clean it first.
+		ctrl, high := countBytes(msg)
+		msg = m.fixUTF8(msg, high, count)
+		if m.binary(msg, ctrl, high, count) {
+			return false
 		}
-		ctrl += strings.Count(msg, "\uFFFD") * 3
-	}
-	if ctrl*10 > len(msg)*3 {
-		if count {
-			m.stats.Binary++
+		for i, re := range m.masks {
+			msg = re.ReplaceAllLiteralString(msg, m.cfg.Masks[i].Replace)
 		}
-		return "", false
+		m.sc.scan(msg)
+	} else {
+		// The scanner counts control and non-ASCII bytes as it goes;
+		// a message that needs cleaning is scanned again.
+		m.sc.scan(msg)
+		if fixed := m.fixUTF8(msg, m.sc.high, count); len(fixed) != len(msg) || fixed != msg {
+			msg = fixed
+			m.sc.scan(msg)
+		}
+		if m.binary(msg, m.sc.ctrl, m.sc.high, count) {
+			return false
+		}
 	}
-	for i, re := range m.masks {
-		msg = re.ReplaceAllLiteralString(msg, m.cfg.Masks[i].Replace)
+	if len(m.sc.toks) == 0 {
+		if count {
+			m.stats.Empty++
+		}
+		return false
 	}
-	return msg, true
-}
-
-// scan tokenises msg into m.sc.toks.
-func (m *Miner) scan(msg string, count bool) {
-	m.sc.scan(msg)
 	if count && len(m.sc.toks) == m.cfg.MaxTokens && strings.ContainsAny(m.sc.toks[len(m.sc.toks)-1].raw, " \t") {
 		m.stats.ManyTokens++
 	}
+	return true
+}
+
+// fixUTF8 replaces invalid UTF-8 by U+FFFD.
+func (m *Miner) fixUTF8(msg string, high, count bool) string {
+	if !high || utf8.ValidString(msg) {
+		return msg
+	}
+	if count {
+		m.stats.InvalidUTF8++
+	}
+	return strings.ToValidUTF8(msg, "\uFFFD")
+}
+
+// binary reports (and counts) a message with more than 30% control bytes
+// or replacement characters.
+func (m *Miner) binary(msg string, ctrl int, high, count bool) bool {
+	if ctrl == 0 && !high {
+		return false
+	}
+	if ctrl*10+strings.Count(msg, "\uFFFD")*30 <= len(msg)*3 {
+		return false
+	}
+	if count {
+		m.stats.Binary++
+	}
+	return true
 }
 
 // countBytes counts the control bytes of msg (other than tab, CR and LF)

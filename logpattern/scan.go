@@ -7,23 +7,29 @@ const wildcard = "<*>"
 
 // Character classes of the scanner, one lookup per byte.
 const (
-	cSpace  = 1 << iota // separates tokens (whitespace and control bytes)
-	cDigit              // 0-9
-	cLetter             // ASCII letters
-	cHex                // 0-9, a-f, A-F
-	cAtom               // may appear inside an atom: letters, digits, _ - . @
-	cPath               // may appear inside a path after its leading '/'
-	cURLEnd             // ends the variable part of a URL or a key=value value
-	cSpecial            // may start or be part of a variable: digits and /<@:=.
+	cSpace   = 1 << iota // separates tokens (whitespace and control bytes)
+	cDigit               // 0-9
+	cLetter              // ASCII letters
+	cHex                 // 0-9, a-f, A-F
+	cAtom                // may appear inside an atom: letters, digits, _ - . @
+	cPath                // may appear inside a path after its leading '/'
+	cURLEnd              // ends the variable part of a URL or a key=value value
+	cSpecial             // may start or be part of a variable: digits and /<@:=.
+	cColon               // ':' (IPv6 addresses, URLs)
+	cCtrl                // control bytes other than tab, CR, LF
+	cHigh                // non-ASCII bytes
 )
 
 // classes is a read-only table (never written after initialisation).
-var classes = func() (t [256]uint8) {
+var classes = func() (t [256]uint16) {
 	for b := 0; b < 0x20; b++ {
-		t[b] = cSpace
+		t[b] = cSpace | cCtrl
 	}
-	t[' '] = cSpace
-	t[0x7f] = cSpace
+	t[' '], t['\t'], t['\n'], t['\r'] = cSpace, cSpace, cSpace, cSpace
+	t[0x7f] = cSpace | cCtrl
+	for b := 0x80; b < 0x100; b++ {
+		t[b] = cHigh
+	}
 	for b := '0'; b <= '9'; b++ {
 		t[b] |= cDigit | cHex | cAtom | cPath
 	}
@@ -47,10 +53,11 @@ var classes = func() (t [256]uint8) {
 	for _, b := range "0123456789/<@:=." {
 		t[b] |= cSpecial
 	}
+	t[':'] |= cColon
 	return t
 }()
 
-func is(b byte, class uint8) bool { return classes[b]&class != 0 }
+func is(b byte, class uint16) bool { return classes[b]&class != 0 }
 
 // token is one whitespace-separated token of a message after masking.
 type token struct {
@@ -76,61 +83,83 @@ type scanner struct {
 	maxTokens     int
 	maxTokenBytes int
 	maskKV        bool
+	lits          map[uint64]string // tokens known to need no mask, by hash
+
+	tokColon bool // the current token has a ':'
+	ctrl     int  // control bytes of the message
+	high     bool // the message has non-ASCII bytes
 
 	// per token state
 	tokOut     int // start of the current token in out
 	lastVarEnd int // len(out) right after the last <*> of this token, or -1
 }
 
-// scan tokenises msg; the result is in s.toks.
+// scan tokenises msg; the result is in s.toks. It also counts the
+// control bytes (s.ctrl) and notes non-ASCII bytes (s.high) so that the
+// miner can check the message without another pass over it.
 func (s *scanner) scan(msg string) {
 	s.out = s.out[:0]
 	s.toks = s.toks[:0]
 	s.spans = s.spans[:0]
+	s.ctrl, s.high = 0, false
 	i, n := 0, len(msg)
 	for {
-		for i < n && is(msg[i], cSpace) {
+		for i < n {
+			c := classes[msg[i]]
+			if c&cSpace == 0 {
+				break
+			}
+			if c&cCtrl != 0 {
+				s.ctrl++
+			}
 			i++
 		}
 		if i == n {
 			return
 		}
 		j := i
+		var or uint16
 		if len(s.toks) == s.maxTokens-1 {
 			// The last token takes the rest of the line.
 			j = n
 			for is(msg[j-1], cSpace) {
 				j--
 			}
+			for k := i; k < j; k++ {
+				or |= classes[msg[k]]
+			}
 		} else {
-			for j < n && !is(msg[j], cSpace) {
+			for j < n {
+				c := classes[msg[j]]
+				if c&cSpace != 0 {
+					break
+				}
+				or |= c
 				j++
 			}
 		}
-		s.maskToken(msg[i:j])
+		s.high = s.high || or&cHigh != 0
+		s.maskToken(msg[i:j], or)
 		i = j
 	}
 }
 
 // maskToken appends the masked form of t to s.out and one token to s.toks.
-func (s *scanner) maskToken(t string) {
+func (s *scanner) maskToken(t string, or uint16) {
 	s.tokOut = len(s.out)
 	s.lastVarEnd = -1
-	spanLo := len(s.spans)
-	// Fast path: most tokens are words that no mask applies to.
-	h := uint64(fnvOffset)
-	var or uint8
-	for k := 0; k < len(t); k++ {
-		b := t[k]
-		or |= classes[b]
-		h ^= uint64(b)
-		h *= fnvPrime
-	}
-	if or&cSpecial == 0 && len(t) > 8 && len(t) <= s.maxTokenBytes {
-		s.out = append(s.out, t...)
-		s.toks = append(s.toks, token{raw: t, lo: int32(s.tokOut), hi: int32(len(s.out)),
-			spanLo: int32(spanLo), spanHi: int32(spanLo), hash: h})
-		return
+	spanLo := int32(len(s.spans))
+	s.tokColon = or&cColon != 0
+	if len(t) <= s.maxTokenBytes && or&cDigit == 0 {
+		// Fast path: a word no mask applies to, or a token seen before
+		// that came out without variables.
+		h := hashString(t)
+		if or&cSpecial == 0 && !hasBoolNull(t) || s.isCachedLiteral(t, h) {
+			s.out = append(s.out, t...)
+			s.toks = append(s.toks, token{raw: t, lo: int32(s.tokOut), hi: int32(len(s.out)),
+				spanLo: spanLo, spanHi: spanLo, hash: h})
+			return
+		}
 	}
 	if len(t) > s.maxTokenBytes {
 		// A long token without spaces is data (a blob, a list, a dump).
@@ -139,33 +168,82 @@ func (s *scanner) maskToken(t string) {
 		s.maskText(t, 0, len(t))
 	}
 	out := s.out[s.tokOut:]
-	h = uint64(fnvOffset)
+	spanHi := int32(len(s.spans))
+	if spanHi == spanLo && or&cDigit == 0 {
+		s.cacheLiteral(t)
+	}
 	digit := false
 	for _, b := range out {
-		h ^= uint64(b)
-		h *= fnvPrime
 		digit = digit || is(b, cDigit)
 	}
 	s.toks = append(s.toks, token{
 		raw: t, lo: int32(s.tokOut), hi: int32(len(s.out)),
-		spanLo: int32(spanLo), spanHi: int32(len(s.spans)),
-		hash: h, hasDigit: digit,
+		spanLo: spanLo, spanHi: spanHi,
+		hash: hashBytes(out), hasDigit: digit,
 	})
 }
 
+// maxLiterals bounds the cache of tokens known to need no mask.
+const maxLiterals = 4096
+
+func (s *scanner) isCachedLiteral(t string, h uint64) bool {
+	if len(s.lits) == 0 {
+		return false
+	}
+	v, ok := s.lits[h]
+	return ok && v == t
+}
+
+func (s *scanner) cacheLiteral(t string) {
+	if s.lits == nil || len(s.lits) >= maxLiterals {
+		s.lits = make(map[uint64]string, maxLiterals)
+	}
+	s.lits[hashString(t)] = string([]byte(t)) // a copy: t points into the caller's message
+}
+
+// Token hashes: 64 bits, eight bytes at a time. Tokens are compared by
+// hash only; a collision between two different tokens is improbable
+// (about 2^-64 per pair) and would only merge their templates.
 const (
-	fnvOffset = 14695981039346656037
-	fnvPrime  = 1099511628211
+	hashK0 = 0x9E3779B97F4A7C15
+	hashK1 = 0xBF58476D1CE4E5B9
+	hashK2 = 0x94D049BB133111EB
 )
 
-// hashString is the token hash of an already masked text.
 func hashString(s string) uint64 {
-	h := uint64(fnvOffset)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= fnvPrime
+	h := uint64(len(s)) * hashK0
+	for ; len(s) >= 8; s = s[8:] {
+		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		h = (h ^ w) * hashK1
+		h ^= h >> 31
 	}
-	return h
+	var w uint64
+	for i := 0; i < len(s); i++ {
+		w |= uint64(s[i]) << (8 * i)
+	}
+	h = (h ^ w) * hashK1
+	h ^= h >> 29
+	h *= hashK2
+	return h ^ h>>32
+}
+
+func hashBytes(b []byte) uint64 {
+	h := uint64(len(b)) * hashK0
+	for ; len(b) >= 8; b = b[8:] {
+		w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+		h = (h ^ w) * hashK1
+		h ^= h >> 31
+	}
+	var w uint64
+	for i := 0; i < len(b); i++ {
+		w |= uint64(b[i]) << (8 * i)
+	}
+	h = (h ^ w) * hashK1
+	h ^= h >> 29
+	h *= hashK2
+	return h ^ h>>32
 }
 
 var wildHash = hashString(wildcard)
@@ -222,7 +300,7 @@ func (s *scanner) maskText(t string, i, end int) {
 			i = j
 			continue
 		}
-		if !prevAlnum {
+		if !prevAlnum && (s.tokColon || is(c, cDigit)) {
 			if n := ipv6Len(t[i:end]); n > 0 {
 				s.emitVar(i, i+n)
 				i += n
@@ -233,7 +311,7 @@ func (s *scanner) maskText(t string, i, end int) {
 				i += n
 				continue
 			}
-			if n := schemeLen(t[i:end]); n > 0 {
+			if n := schemeLen(t[i:end]); n > 0 && s.tokColon {
 				// scheme://rest: the scheme is text, the rest one variable.
 				s.emitLit(t[i : i+n])
 				i += n
@@ -498,6 +576,22 @@ func isHex0x(s string) bool {
 		}
 	}
 	return true
+}
+
+// hasBoolNull reports whether the letters of t, without the punctuation
+// around them, are true, false or null.
+func hasBoolNull(t string) bool {
+	if len(t) < 4 || len(t) > 9 {
+		return false
+	}
+	i, j := 0, len(t)
+	for i < j && !is(t[i], cLetter) {
+		i++
+	}
+	for j > i && !is(t[j-1], cLetter) {
+		j--
+	}
+	return isBoolNull(t[i:j])
 }
 
 func isBoolNull(s string) bool {
