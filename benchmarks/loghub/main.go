@@ -27,7 +27,11 @@
 //
 //	loghub avg GA=<a> FGA=<b> PA=<c> FTA=<d> lines/s=<n>
 //
-// Progress and warnings go to stderr.
+// -miner picks the miner: logpattern (Seismo's, the default) or baseline,
+// a floor without clustering that writes every token holding a digit as
+// <*> (after the published masks, with -settings benchmark). The line
+// before the summary names the miner and the settings and gives the heap
+// allocations per replayed line. Progress and warnings go to stderr.
 package main
 
 import (

@@ -82,4 +82,4 @@ func (m *baselineMiner) Add(msg string) string {
 }
 
 // defaultMiner is the miner -miner selects unless told otherwise.
-const defaultMiner = "baseline"
+const defaultMiner = "logpattern"

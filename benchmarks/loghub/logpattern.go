@@ -1,0 +1,39 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/seismo-dev/seismo/logpattern"
+)
+
+// logpatternMiner is Seismo's miner.
+type logpatternMiner struct{ m *logpattern.Miner }
+
+// newLogpatternMiner builds Seismo's miner. With the benchmark settings
+// the dataset's published masks become user masks (each match a <*>)
+// and its st and depth become SimilarityThreshold and Depth, which mean
+// the same in logpattern as in the benchmark's Drain (depth counts the
+// root and the leaf). Otherwise the configuration is logpattern's
+// defaults, as a user who configures nothing gets them.
+func newLogpatternMiner(s minerSpec) (miner, error) {
+	var cfg logpattern.Config
+	if s.Benchmark {
+		cfg.Depth = s.Settings.Depth
+		cfg.SimilarityThreshold = s.Settings.ST
+		for i, expr := range s.Settings.Masks {
+			cfg.Masks = append(cfg.Masks, logpattern.MaskConfig{
+				Name:  fmt.Sprintf("%s_%d", s.Dataset, i+1),
+				Regex: expr,
+			})
+		}
+	}
+	m, err := logpattern.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("dataset %s: %w", s.Dataset, err)
+	}
+	return logpatternMiner{m}, nil
+}
+
+func (l logpatternMiner) Add(msg string) string { return l.m.Add(msg).Template }
+
+func init() { miners["logpattern"] = newLogpatternMiner }
