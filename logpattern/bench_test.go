@@ -2,6 +2,7 @@ package logpattern
 
 import (
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -16,9 +17,21 @@ func BenchmarkMinerAdd(b *testing.B) {
 			name = "no_params"
 		}
 		b.Run(name, func(b *testing.B) {
+			// The messages lie one after the other in one buffer, as lines
+			// read from a file do.
+			var all strings.Builder
+			for _, s := range sets {
+				for _, msg := range s.content {
+					all.WriteString(msg)
+				}
+			}
+			buf := all.String()
 			var msgs []string
 			for _, s := range sets {
-				msgs = append(msgs, s.content...)
+				for _, msg := range s.content {
+					msgs = append(msgs, buf[:len(msg)])
+					buf = buf[len(msg):]
+				}
 			}
 			// One miner per dataset, as one per stream.
 			miners := make([]*Miner, len(sets))

@@ -238,7 +238,7 @@ func (m *Miner) prepare(msg string, count bool) bool {
 		}
 		return false
 	}
-	if count && len(m.sc.toks) == m.cfg.MaxTokens && strings.ContainsAny(m.sc.toks[len(m.sc.toks)-1].raw, " \t") {
+	if count && len(m.sc.toks) == m.cfg.MaxTokens && strings.ContainsAny(m.sc.raw(&m.sc.toks[len(m.sc.toks)-1]), " \t") {
 		m.stats.ManyTokens++
 	}
 	return true

@@ -61,13 +61,17 @@ func is(b byte, class uint16) bool { return classes[b]&class != 0 }
 
 // token is one whitespace-separated token of a message after masking.
 type token struct {
-	raw      string // the token as it appeared in the message
-	lo, hi   int32  // masked text: scanner.out[lo:hi]
+	rawLo    int32 // the token as it appeared: scanner.msg[rawLo:rawHi]
+	rawHi    int32
+	lo, hi   int32 // masked text: scanner.out[lo:hi]
 	spanLo   int32  // variables: scanner.spans[spanLo:spanHi]
 	spanHi   int32
 	hash     uint64 // hash of the masked text
 	hasDigit bool   // the masked text still contains a digit
 }
+
+// raw returns the token as it appeared in the message.
+func (s *scanner) raw(t *token) string { return s.msg[t.rawLo:t.rawHi] }
 
 // span is the raw text behind one <*> of a masked token: raw[lo:hi].
 type span struct{ lo, hi int32 }
@@ -83,9 +87,11 @@ type scanner struct {
 	maxTokens     int
 	maxTokenBytes int
 	maskKV        bool
-	lits          map[uint64]string // tokens known to need no mask, by hash
+	lits          *[litSlots]litSlot // tokens known to need no mask
 
-	tokColon bool // the current token has a ':'
+	msg      string // the message being scanned
+	rawLo    int32  // start of the current token in msg
+	tokColon bool   // the current token has a ':'
 	ctrl     int  // control bytes of the message
 	high     bool // the message has non-ASCII bytes
 
@@ -102,6 +108,7 @@ func (s *scanner) scan(msg string) {
 	s.toks = s.toks[:0]
 	s.spans = s.spans[:0]
 	s.ctrl, s.high = 0, false
+	s.msg = msg
 	i, n := 0, len(msg)
 	for {
 		for i < n {
@@ -139,6 +146,7 @@ func (s *scanner) scan(msg string) {
 			}
 		}
 		s.high = s.high || or&cHigh != 0
+		s.rawLo = int32(i)
 		s.maskToken(msg[i:j], or)
 		i = j
 	}
@@ -156,13 +164,14 @@ func (s *scanner) maskToken(t string, or uint16) {
 		h := hashString(t)
 		if or&cSpecial == 0 && !hasBoolNull(t) || s.isCachedLiteral(t, h) {
 			s.out = append(s.out, t...)
-			s.toks = append(s.toks, token{raw: t, lo: int32(s.tokOut), hi: int32(len(s.out)),
+			s.toks = append(s.toks, token{rawLo: s.rawLo, rawHi: s.rawLo + int32(len(t)), lo: int32(s.tokOut), hi: int32(len(s.out)),
 				spanLo: spanLo, spanHi: spanLo, hash: h})
 			return
 		}
 	}
-	if len(t) > s.maxTokenBytes {
-		// A long token without spaces is data (a blob, a list, a dump).
+	if len(t) > s.maxTokenBytes || or&^(cDigit|cHex|cAtom|cPath|cSpecial) == 0 && isSignedInt(t) {
+		// A long token without spaces is data (a blob, a list, a dump);
+		// a number is a variable.
 		s.emitVar(0, len(t))
 	} else {
 		s.maskText(t, 0, len(t))
@@ -177,28 +186,37 @@ func (s *scanner) maskToken(t string, or uint16) {
 		digit = digit || is(b, cDigit)
 	}
 	s.toks = append(s.toks, token{
-		raw: t, lo: int32(s.tokOut), hi: int32(len(s.out)),
+		rawLo: s.rawLo, rawHi: s.rawLo + int32(len(t)), lo: int32(s.tokOut), hi: int32(len(s.out)),
 		spanLo: spanLo, spanHi: spanHi,
 		hash: hashBytes(out), hasDigit: digit,
 	})
 }
 
-// maxLiterals bounds the cache of tokens known to need no mask.
-const maxLiterals = 4096
+// litSlots is the size of the direct-mapped cache of tokens known to need
+// no mask (a power of two). A slot holds one token; a newer token with the
+// same slot replaces it.
+const litSlots = 4096
+
+type litSlot struct {
+	hash uint64
+	text string
+}
 
 func (s *scanner) isCachedLiteral(t string, h uint64) bool {
-	if len(s.lits) == 0 {
+	if s.lits == nil {
 		return false
 	}
-	v, ok := s.lits[h]
-	return ok && v == t
+	e := &s.lits[h&(litSlots-1)]
+	return e.hash == h && e.text == t
 }
 
 func (s *scanner) cacheLiteral(t string) {
-	if s.lits == nil || len(s.lits) >= maxLiterals {
-		s.lits = make(map[uint64]string, maxLiterals)
+	if s.lits == nil {
+		s.lits = new([litSlots]litSlot)
 	}
-	s.lits[hashString(t)] = string([]byte(t)) // a copy: t points into the caller's message
+	h := hashString(t)
+	// A copy: t points into the caller's message.
+	s.lits[h&(litSlots-1)] = litSlot{hash: h, text: string([]byte(t))}
 }
 
 // Token hashes: 64 bits, eight bytes at a time. Tokens are compared by

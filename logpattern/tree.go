@@ -204,12 +204,12 @@ func (m *Miner) params(c *cluster, toks []token) []string {
 	for i, h := range c.toks {
 		t := &toks[i]
 		if h == wildHash {
-			m.pbuf = appendRedacted(m.pbuf, t.raw)
+			m.pbuf = appendRedacted(m.pbuf, m.sc.raw(t))
 			m.pend = append(m.pend, len(m.pbuf))
 			continue
 		}
 		for _, sp := range m.sc.spans[t.spanLo:t.spanHi] {
-			m.pbuf = appendRedacted(m.pbuf, t.raw[sp.lo:sp.hi])
+			m.pbuf = appendRedacted(m.pbuf, m.sc.raw(t)[sp.lo:sp.hi])
 			m.pend = append(m.pend, len(m.pbuf))
 		}
 	}
