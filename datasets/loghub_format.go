@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
 )
 
 // A LogFormat splits a log line into its header fields and its message,
@@ -149,9 +150,12 @@ func (f *LogFormat) Fields() []string { return f.fields }
 // decides what a non-matching line means (a continuation of a multi-line
 // record, or a line to count as malformed). A field in an optional part
 // that did not participate in the match is "".
+//
+// A record of several lines (a stack trace joined to the line that
+// logged it) is matched on its first line; when the message ends that
+// line, the following lines belong to the message, verbatim.
 func (f *LogFormat) Parse(line string) (LogRecord, bool) {
-	line = strings.TrimSpace(line)
-	m := f.re.FindStringSubmatchIndex(line)
+	line, m := f.match(line)
 	if m == nil {
 		return LogRecord{}, false
 	}
@@ -173,13 +177,34 @@ func (f *LogFormat) Parse(line string) (LogRecord, bool) {
 	return r, true
 }
 
-// Content returns only the message of line, without allocating the
-// other fields; ok is false if the line does not match.
+// Content returns only the message of line, as Parse does, without
+// allocating the other fields; ok is false if the line does not match.
 func (f *LogFormat) Content(line string) (content string, ok bool) {
-	line = strings.TrimSpace(line)
-	m := f.re.FindStringSubmatchIndex(line)
-	if m == nil || m[2*f.content] < 0 {
-		return "", m != nil
+	line, m := f.match(line)
+	if m == nil {
+		return "", false
+	}
+	if m[2*f.content] < 0 {
+		return "", true
 	}
 	return line[m[2*f.content]:m[2*f.content+1]], true
+}
+
+// match trims line, matches its first line and returns the trimmed line
+// and the submatch indexes into it (nil if no match), with Content
+// stretched to the end of a multi-line record when it ends the first line.
+func (f *LogFormat) match(line string) (string, []int) {
+	line = strings.TrimSpace(line)
+	first := line
+	if i := strings.IndexByte(line, '\n'); i >= 0 {
+		first = strings.TrimRightFunc(line[:i], unicode.IsSpace)
+	}
+	m := f.re.FindStringSubmatchIndex(first)
+	if m == nil {
+		return "", nil
+	}
+	if c := 2 * f.content; len(first) < len(line) && m[c] >= 0 && m[c+1] == len(first) {
+		m[c+1] = len(line)
+	}
+	return line, m
 }

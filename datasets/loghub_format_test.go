@@ -115,6 +115,31 @@ func TestLogFormatParse(t *testing.T) {
 			ok:     false,
 		},
 		{
+			name:   "multi-line record: the following lines belong to the message",
+			format: "<Date> <Time> <Level> <Component>: <Content>",
+			line:   "2024-01-02 09:30:00 ERROR o.a.Server: request failed  \r\njava.lang.IllegalStateException: closed\r\n\tat o.a.Server.run(Server.java:42)\n",
+			want: LogRecord{
+				Content: "request failed  \r\njava.lang.IllegalStateException: closed\r\n\tat o.a.Server.run(Server.java:42)",
+				Time:    "09:30:00", Level: "ERROR",
+				Fields: []string{"2024-01-02", "09:30:00", "ERROR", "o.a.Server",
+					"request failed  \r\njava.lang.IllegalStateException: closed\r\n\tat o.a.Server.run(Server.java:42)"},
+			},
+			ok: true,
+		},
+		{
+			name:   "multi-line record whose first line does not match",
+			format: "<Date> <Time> <Level> <Component>: <Content>",
+			line:   "\tat o.a.Server.run(Server.java:42)\n2024-01-02 09:30:00 ERROR o.a.Server: request failed",
+			ok:     false,
+		},
+		{
+			name:   "multi-line record: a field after the message stays on the first line",
+			format: `<Content> \(<Pid>\)`,
+			line:   "worker stopped (12)\ndetails",
+			want:   LogRecord{Content: "worker stopped", Fields: []string{"worker stopped", "12"}},
+			ok:     true,
+		},
+		{
 			name:   "empty line",
 			format: "<Content>",
 			line:   "   ",
