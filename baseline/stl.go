@@ -156,16 +156,16 @@ func fitSTL(p *prepared, sc *scratch) *STLModel {
 		}
 		for i := range seasons {
 			s := &seasons[i]
-			nc := len(s.V)
-			clear(sum[:nc])
-			clear(cnt[:nc])
-			if i == 0 {
-				seasonSums(s, runs[i], y, T, S, w, sum, cnt, h)
-			} else {
-				prev := &seasons[i-1]
-				updateSeasonSums(S, dph[:prev.P], s, runs[i], y, T, w, sum, cnt)
+			var d []float64
+			if i > 0 {
+				d = dph[:seasons[i-1].P]
 			}
-			finishSeason(s, runs[i], sum[:nc], cnt[:nc], dph[:s.P], g.valid)
+			hs := math.NaN() // the first season's pass sets the weights
+			if i == 0 {
+				hs = h
+			}
+			seasonSums(s, runs[i], y, T, S, w, sum[:s.P], cnt[:s.P], d, hs)
+			finishSeason(s, runs[i], sum[:len(s.V)], cnt[:len(s.V)], dph[:s.P], g.valid)
 		}
 		last := seasons[len(seasons)-1].P
 		movingAverage(T, y, S, w, window, dph[:last], last, pre)
@@ -305,114 +305,90 @@ func fillEmpty(T []float64) {
 	}
 }
 
-// seasonSums adds to sum and cnt, by cell of s, the weighted values of
-// y − T − (S − s) and their weights. runs are the cell boundaries of s
-// (season.runs): the loops walk each cell's run of consecutive steps with
-// its sums in registers, which adds the same terms in the same order as a
-// loop over k would. Unless h is NaN, the bisquare weights are set first,
+// seasonSums sets sum and cnt (len s.P on entry), by cell of s, to the
+// weighted sums of y − T − (S − s) and of the weights, and returns them
+// in sum[:len(s.V)] and cnt[:len(s.V)]. With d (the previous season's
+// change by phase, len(d) its period) it first adds d[k mod len(d)] to
+// S[k]; unless h is NaN it first sets the bisquare weights,
 // w = (1 − (r/h)²)² with r = y − T − S (0 where y is missing, 1 for all
 // when h ≤ 0).
-func seasonSums(s *season, runs []int32, y, T, S, w, sum, cnt []float64, h float64) {
+//
+// The sums are taken per phase, in a loop over each cycle with no
+// dependency from one step to the next, and only then per cell (runs are
+// the cells' boundaries, season.runs); s's own value enters once per
+// cell as V[c]·Σw instead of once per step.
+func seasonSums(s *season, runs []int32, y, T, S, w, sum, cnt, d []float64, h float64) {
 	n := len(y)
-	nc := len(s.V)
-	reweight := !math.IsNaN(h)
-	for base := 0; base < n; base += s.P {
-		end := min(base+s.P, n)
+	P := s.P
+	clear(sum)
+	clear(cnt)
+	ih := 1 / h
+	for base := 0; base < n; base += P {
+		end := min(base+P, n)
 		ys, ts, ss, ws := y[base:end], T[base:end], S[base:end], w[base:end]
 		ts, ss, ws = ts[:len(ys)], ss[:len(ys)], ws[:len(ys)]
-		if reweight {
+		if d != nil {
+			addPeriodic(ss, d, base)
+		}
+		switch {
+		case math.IsNaN(h):
+		case h > 0:
 			for i, v := range ys {
-				ws[i] = bisquare(v, ts[i], ss[i], h)
+				u := (v - ts[i] - ss[i]) * ih
+				wk := 0.0
+				if u2 := u * u; u2 < 1 { // false for NaN
+					wk = (1 - u2) * (1 - u2)
+				}
+				ws[i] = wk
 			}
-		}
-		if nc == s.P {
-			// One step per cell: the phase is the cell.
-			sum, cnt, sv := sum[:len(ys)], cnt[:len(ys)], s.V[:len(ys)]
-			for i, wk := range ws {
-				if wk > 0 {
-					sum[i] += wk * (ys[i] - ts[i] - ss[i] + sv[i])
-					cnt[i] += wk
+		default:
+			for i, v := range ys {
+				ws[i] = 0
+				if !math.IsNaN(v) {
+					ws[i] = 1
 				}
 			}
-			continue
 		}
-		for c := range nc {
-			lo := int(runs[c])
-			if lo >= len(ys) {
-				break
+		sm, cn := sum[:len(ys)], cnt[:len(ys)]
+		for i, wk := range ws {
+			if wk > 0 {
+				sm[i] += wk * (ys[i] - ts[i] - ss[i])
+				cn[i] += wk
 			}
-			hi := min(int(runs[c+1]), len(ys))
-			sv, cv, vc := sum[c], cnt[c], s.V[c]
-			for i, wk := range ws[lo:hi] {
-				if wk > 0 {
-					k := lo + i
-					sv += wk * (ys[k] - ts[k] - ss[k] + vc)
-					cv += wk
-				}
-			}
-			sum[c], cnt[c] = sv, cv
 		}
 	}
-}
-
-// bisquare is the robustness weight of y against T + S at scale h.
-func bisquare(v, T, S, h float64) float64 {
-	switch {
-	case math.IsNaN(v):
-		return 0
-	case h <= 0:
-		return 1
-	}
-	u := (v - T - S) / h
-	if u >= 1 || u <= -1 {
-		return 0
-	}
-	return (1 - u*u) * (1 - u*u)
-}
-
-// updateSeasonSums adds d[k mod len(d)] (the previous season's change)
-// to S[k], then adds S[k]'s term to s's sums as seasonSums does.
-func updateSeasonSums(S, d []float64, s *season, runs []int32, y, T, w, sum, cnt []float64) {
-	n := len(y)
 	nc := len(s.V)
-	P := len(d)
-	for base := 0; base < n; base += s.P {
-		end := min(base+s.P, n)
-		ys, ts, ss, ws := y[base:end], T[base:end], S[base:end], w[base:end]
-		ts, ss, ws = ts[:len(ys)], ss[:len(ys)], ws[:len(ys)]
-		ph := base % P
-		for i := range ss {
-			ss[i] += d[ph]
-			if ph++; ph == P {
-				ph = 0
-			}
-		}
-		if nc == s.P {
-			sum, cnt, sv := sum[:len(ys)], cnt[:len(ys)], s.V[:len(ys)]
-			for i, wk := range ws {
-				if wk > 0 {
-					sum[i] += wk * (ys[i] - ts[i] - ss[i] + sv[i])
-					cnt[i] += wk
-				}
-			}
-			continue
-		}
+	if nc != P {
+		// Cells of several phases: the cell sums overwrite the phase sums
+		// in place (cell c starts at phase runs[c] ≥ c).
 		for c := range nc {
-			lo := int(runs[c])
-			if lo >= len(ys) {
-				break
-			}
-			hi := min(int(runs[c+1]), len(ys))
-			sv, cv, vc := sum[c], cnt[c], s.V[c]
-			for i, wk := range ws[lo:hi] {
-				if wk > 0 {
-					k := lo + i
-					sv += wk * (ys[k] - ts[k] - ss[k] + vc)
-					cv += wk
-				}
+			var sv, cv float64
+			for ph := runs[c]; ph < runs[c+1]; ph++ {
+				sv += sum[ph]
+				cv += cnt[ph]
 			}
 			sum[c], cnt[c] = sv, cv
 		}
+	}
+	for c, v := range s.V {
+		sum[c] += v * cnt[c]
+	}
+}
+
+// addPeriodic adds d[(base+i) mod len(d)] to ss[i], in runs without a
+// wrap.
+func addPeriodic(ss, d []float64, base int) {
+	ph := base % len(d)
+	for len(ss) > 0 {
+		dd := d[ph:]
+		if len(dd) > len(ss) {
+			dd = dd[:len(ss)]
+		}
+		for i, x := range dd {
+			ss[i] += x
+		}
+		ss = ss[len(dd):]
+		ph = 0
 	}
 }
 
@@ -447,10 +423,7 @@ func finishSeason(s *season, runs []int32, sum, cnt, d []float64, valid int) {
 		}
 	} else {
 		for c := range nc {
-			x := nv[c]
-			for range runs[c+1] - runs[c] {
-				mean += x
-			}
+			mean += nv[c] * float64(runs[c+1]-runs[c])
 		}
 	}
 	mean /= float64(s.P)
@@ -477,26 +450,36 @@ func finishSeason(s *season, runs []int32, sum, cnt, d []float64, valid int) {
 func circularMean(out, v []float64, width int) {
 	n := len(v)
 	half := width / 2
-	wrap := func(i int) int { // i mod n for −n ≤ i < 2n, without dividing
-		switch {
-		case i < 0:
-			return i + n
-		case i >= n:
-			return i - n
+	if half >= n { // not with the widths fitSTL uses (≤ 5 of ≥ 24 cells)
+		mod := func(i int) int { return (i%n + n) % n }
+		sum := 0.0
+		for d := -half; d <= half; d++ {
+			sum += v[mod(d)]
 		}
-		return i
-	}
-	if half >= n {
-		wrap = func(i int) int { return (i%n + n) % n }
+		for i := range out[:n] {
+			out[i] = sum / float64(width)
+			sum += v[mod(i+half+1)] - v[mod(i-half)]
+		}
+		return
 	}
 	sum := 0.0
 	for d := -half; d <= half; d++ {
-		sum += v[wrap(d)]
+		sum += v[(d+n)%n]
 	}
-	for i := range n {
-		out[i] = sum / float64(width)
-		sum -= v[wrap(i-half)]
-		sum += v[wrap(i+half+1)]
+	inv := 1 / float64(width)
+	lo, hi := n-half, half+1 // the leaving and the entering cell
+	if hi == n {
+		hi = 0
+	}
+	for i := range out[:n] {
+		out[i] = sum * inv
+		sum += v[hi] - v[lo]
+		if lo++; lo == n {
+			lo = 0
+		}
+		if hi++; hi == n {
+			hi = 0
+		}
 	}
 }
 
