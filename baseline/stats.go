@@ -191,16 +191,18 @@ func medianOf(v, buf []float64) (float64, []float64) {
 	a, b := smp[m/2-margin], smp[m/2+margin]
 	below, j := 0, 0
 	for _, x := range v {
+		// Set-on-compare flags, no branches: x is below a, above b
+		// (a ≤ b, so not both) or between them.
 		buf[j] = x
-		lt, in := 0, 0
+		lt, gt := 0, 0
 		if x < a {
 			lt = 1
 		}
-		if x >= a && x <= b {
-			in = 1
+		if x > b {
+			gt = 1
 		}
 		below += lt
-		j += in
+		j += 1 - lt - gt
 	}
 	k2 := n / 2       // the upper middle rank (the median for odd n)
 	k1 := (n - 1) / 2 // the lower middle rank
