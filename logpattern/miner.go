@@ -92,8 +92,9 @@ type Miner struct {
 // cluster is one template.
 type cluster struct {
 	id       uint64
-	toks     []uint64 // token hashes; wildHash for <*>
+	toks     []uint64 // token hashes; wildHash for <*>, patHash for a pattern
 	strs     []string // token texts
+	pats     []tokPat // the patterns where toks is patHash (nil if none)
 	template string
 	count    uint64
 	first    uint64
@@ -188,8 +189,8 @@ func (m *Miner) Match(msg string) (Match, bool) {
 		return Match{}, false
 	}
 	// Only a message the template covers as it is matches.
-	for i, h := range c.toks {
-		if h != wildHash && h != toks[i].hash {
+	for i := range c.toks {
+		if !m.covers(c, i, &toks[i]) {
 			return Match{}, false
 		}
 	}

@@ -64,7 +64,7 @@ type token struct {
 	rawLo    int32 // the token as it appeared: scanner.msg[rawLo:rawHi]
 	rawHi    int32
 	lo, hi   int32 // masked text: scanner.out[lo:hi]
-	spanLo   int32  // variables: scanner.spans[spanLo:spanHi]
+	spanLo   int32 // variables: scanner.spans[spanLo:spanHi]
 	spanHi   int32
 	hash     uint64 // hash of the masked text
 	hasDigit bool   // the masked text still contains a digit
@@ -92,8 +92,8 @@ type scanner struct {
 	msg      string // the message being scanned
 	rawLo    int32  // start of the current token in msg
 	tokColon bool   // the current token has a ':'
-	ctrl     int  // control bytes of the message
-	high     bool // the message has non-ASCII bytes
+	ctrl     int    // control bytes of the message
+	high     bool   // the message has non-ASCII bytes
 
 	// per token state
 	tokOut     int // start of the current token in out

@@ -3,6 +3,7 @@ package logpattern
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // snapshotVersion is the version of the snapshot format. Restore refuses
@@ -21,7 +22,8 @@ type snapshot struct {
 type snapCluster struct {
 	ID     uint64   `json:"id"`
 	Tokens []string `json:"tokens"`
-	Route  []bool   `json:"route"` // per routed position: went to the wildcard child
+	Route  []bool   `json:"route"`              // per routed position: went to the wildcard child
+	Pats   []int    `json:"patterns,omitempty"` // positions of prefix<*>suffix tokens
 	Count  uint64   `json:"count"`
 	First  uint64   `json:"first"`
 	Last   uint64   `json:"last"`
@@ -35,6 +37,11 @@ func (m *Miner) Snapshot() ([]byte, error) {
 	s := snapshot{Version: snapshotVersion, Config: m.cfg, NextID: m.nextID, Line: m.line, Stats: m.stats}
 	for c := m.lruTail; c != nil; c = c.prev {
 		sc := snapCluster{ID: c.id, Tokens: c.strs, Count: c.count, First: c.first, Last: c.last}
+		for i, h := range c.toks {
+			if h == patHash {
+				sc.Pats = append(sc.Pats, i)
+			}
+		}
 		for n := c.leaf; n.parent != nil; n = n.parent {
 			sc.Route = append(sc.Route, n.wild)
 		}
@@ -80,6 +87,18 @@ func Restore(data []byte) (*Miner, error) {
 		for k, tok := range sc.Tokens {
 			c.strs[k] = tok
 			c.toks[k] = hashString(tok)
+		}
+		for _, k := range sc.Pats {
+			w := strings.Index(sc.Tokens[max(k, 0)%n], wildcard)
+			if k < 0 || k >= n || w < 0 {
+				return nil, fmt.Errorf("restore logpattern miner: cluster %d: bad pattern position %d", sc.ID, k)
+			}
+			if c.pats == nil {
+				c.pats = make([]tokPat, n)
+			}
+			tok := sc.Tokens[k]
+			c.pats[k] = tokPat{pre: tok[:w], suf: tok[w+len(wildcard):]}
+			c.toks[k] = patHash
 		}
 		leaf := m.roots[n]
 		if leaf == nil {

@@ -52,18 +52,23 @@ func (n *node) wildChild(create bool) *node {
 
 // best returns the most similar cluster of leaf and its similarity: the
 // share of positions where the template has the message's token or a
-// variable. Ties go to the template with fewer variables (the more
-// specific one), then to the older one.
+// variable that covers it. Ties go to the template with fewer variables
+// (the more specific one), then to the older one.
 func (m *Miner) best(leaf *node, toks []token) (*cluster, float64) {
 	var best *cluster
 	bestEq, bestWild := -1, 0
 	for _, c := range leaf.clusters {
 		eq, wild := 0, 0
 		for i, h := range c.toks {
-			if h == wildHash {
-				wild++
-			} else if h == toks[i].hash {
+			switch h {
+			case toks[i].hash:
 				eq++
+			case wildHash:
+				wild++
+			case patHash:
+				if m.fits(c.pats[i], &toks[i]) {
+					wild++
+				}
 			}
 		}
 		score := eq + wild
@@ -80,16 +85,96 @@ func (m *Miner) best(leaf *node, toks []token) (*cluster, float64) {
 	return best, float64(bestEq) / float64(len(toks))
 }
 
+// tokPat is a template token generalised to prefix<*>suffix: two tokens
+// that differ only between a shared punctuated prefix and suffix
+// (user=root, user=guest) keep the prefix and suffix (user=<*>).
+type tokPat struct{ pre, suf string }
+
+// patHash marks a pattern token in cluster.toks. It is not the hash of
+// any token's text (hashString never returns it for the texts we hash
+// with overwhelming probability, and a collision only affects matching).
+const patHash = 0x5e15_0000_0000_0001
+
+// fits reports whether the message token matches the pattern.
+func (m *Miner) fits(p tokPat, t *token) bool {
+	out := m.sc.out[t.lo:t.hi]
+	return len(out) >= len(p.pre)+len(p.suf) &&
+		string(out[:len(p.pre)]) == p.pre && string(out[len(out)-len(p.suf):]) == p.suf
+}
+
+// covers reports whether position i of c's template covers t as it is.
+func (m *Miner) covers(c *cluster, i int, t *token) bool {
+	switch h := c.toks[i]; h {
+	case t.hash, wildHash:
+		return true
+	case patHash:
+		return m.fits(c.pats[i], t)
+	}
+	return false
+}
+
+// generalise returns the pattern covering the template token a and the
+// message token b (masked texts), or false when they only share a <*>.
+// The prefix ends and the suffix starts at punctuation, and neither holds
+// a variable, so that the <*> stands for one value.
+func generalise(a, b string) (tokPat, bool) {
+	limit := min(len(a), len(b))
+	if k := strings.Index(a, wildcard); k >= 0 {
+		limit = min(limit, k)
+	}
+	if k := strings.Index(b, wildcard); k >= 0 {
+		limit = min(limit, k)
+	}
+	p := 0
+	for p < limit && a[p] == b[p] {
+		p++
+	}
+	for p > 0 && is(a[p-1], cLetter|cDigit) {
+		p--
+	}
+	slimit := min(len(a), len(b)) - p
+	if k := strings.LastIndex(a, wildcard); k >= 0 {
+		slimit = min(slimit, len(a)-k-len(wildcard))
+	}
+	if k := strings.LastIndex(b, wildcard); k >= 0 {
+		slimit = min(slimit, len(b)-k-len(wildcard))
+	}
+	s := 0
+	for s < slimit && a[len(a)-1-s] == b[len(b)-1-s] {
+		s++
+	}
+	for s > 0 && is(a[len(a)-s], cLetter|cDigit) {
+		s--
+	}
+	if p == 0 && s == 0 || p+s == len(a) || p+s == len(b) {
+		return tokPat{}, false
+	}
+	return tokPat{pre: a[:p], suf: a[len(a)-s:]}, true
+}
+
 // merge generalises c's template to cover toks; it reports whether the
 // template changed.
 func (m *Miner) merge(c *cluster, toks []token) bool {
 	changed := false
-	for i, h := range c.toks {
-		if h != wildHash && h != toks[i].hash {
-			c.toks[i] = wildHash
-			c.strs[i] = wildcard
-			changed = true
+	for i := range c.toks {
+		t := &toks[i]
+		if m.covers(c, i, t) {
+			continue
 		}
+		changed = true
+		if c.toks[i] != patHash {
+			if p, ok := generalise(c.strs[i], string(m.sc.out[t.lo:t.hi])); ok {
+				if c.pats == nil {
+					c.pats = make([]tokPat, len(c.toks))
+				}
+				c.pats[i] = p
+				c.toks[i] = patHash
+				c.strs[i] = p.pre + wildcard + p.suf
+				continue
+			}
+		}
+		c.toks[i] = wildHash
+		c.strs[i] = wildcard
 	}
 	if changed {
 		c.template = strings.Join(c.strs, " ")
@@ -203,8 +288,18 @@ func (m *Miner) params(c *cluster, toks []token) []string {
 	m.pend = m.pend[:0]
 	for i, h := range c.toks {
 		t := &toks[i]
-		if h == wildHash {
+		switch h {
+		case wildHash:
 			m.pbuf = appendRedacted(m.pbuf, m.sc.raw(t))
+			m.pend = append(m.pend, len(m.pbuf))
+			continue
+		case patHash:
+			raw := m.sc.raw(t)
+			p := c.pats[i]
+			if len(raw) >= len(p.pre)+len(p.suf) && strings.HasPrefix(raw, p.pre) && strings.HasSuffix(raw, p.suf) {
+				raw = raw[len(p.pre) : len(raw)-len(p.suf)]
+			}
+			m.pbuf = appendRedacted(m.pbuf, raw)
 			m.pend = append(m.pend, len(m.pbuf))
 			continue
 		}
