@@ -151,7 +151,7 @@ func (m *Miner) Add(msg string) Match {
 	change := ChangeNone
 	switch {
 	case c != nil && sim >= m.cfg.SimilarityThreshold:
-		if m.merge(c, toks) {
+		if sim < 1 && m.merge(c, toks) {
 			change = ChangeChanged
 		}
 	case c != nil && len(leaf.clusters) >= m.cfg.MaxClustersPerLeaf:

@@ -85,6 +85,9 @@ func luhn(d string) bool {
 
 // appendRedacted appends v to dst with personal data replaced.
 func appendRedacted(dst []byte, v string) []byte {
+	if len(v) < 11 {
+		return append(dst, v...) // too short to hold personal data
+	}
 	i := 0
 	for i < len(v) {
 		if !is(v[i], cDigit) {

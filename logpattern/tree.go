@@ -79,9 +79,6 @@ func (m *Miner) best(leaf *node, toks []token) (*cluster, float64) {
 	if best == nil {
 		return nil, 0
 	}
-	if len(toks) == 0 {
-		return best, 1
-	}
 	return best, float64(bestEq) / float64(len(toks))
 }
 
