@@ -75,6 +75,8 @@ func TestMinerClustering(t *testing.T) {
 		{"session opened for user cyrus", "session opened for user <*>", []string{"cyrus"}, ChangeChanged, 2},
 		{"session opened for user news", "session opened for user <*>", []string{"news"}, ChangeNone, 2},
 		{"session closed for user news", "session closed for user news", nil, ChangeCreated, -1},
+		{"auth failure; logname= uid=0 tty=NODEVssh user=root", "auth failure; logname= uid=<*> tty=NODEVssh user=root", []string{"0"}, ChangeCreated, -1},
+		{"auth failure; logname= uid=0 tty=NODEVssh user=guest", "auth failure; logname= uid=<*> tty=NODEVssh user=<*>", []string{"0", "guest"}, ChangeChanged, 7},
 		{"completely different words here", "completely different words here", nil, ChangeCreated, -1},
 	}
 	ids := make([]uint64, len(steps))
@@ -99,14 +101,14 @@ func TestMinerClustering(t *testing.T) {
 		}
 	}
 	tps := m.Templates()
-	if len(tps) != 4 {
-		t.Fatalf("%d templates, want 4: %v", len(tps), tps)
+	if len(tps) != 5 {
+		t.Fatalf("%d templates, want 5: %v", len(tps), tps)
 	}
 	if tps[1].Template != "session opened for user <*>" || tps[1].Count != 3 || tps[1].FirstLine != 3 || tps[1].LastLine != 5 {
 		t.Errorf("template 2 = %+v", tps[1])
 	}
 	st := m.Stats()
-	if st.Lines != 7 || st.Clusters != 4 || st.Created != 4 || st.Changed != 1 {
+	if st.Lines != 9 || st.Clusters != 5 || st.Created != 5 || st.Changed != 2 {
 		t.Errorf("stats = %+v", st)
 	}
 }
@@ -249,6 +251,8 @@ func TestMinerSnapshotRestore(t *testing.T) {
 		"disk /dev/sda1 is 93% full",
 		"disk /dev/sdb1 is 12% full",
 		"shutting down",
+		"auth ok for name=alice,",
+		"auth ok for name=bob,",
 	}
 	for _, s := range msgs {
 		m.Add(s)
@@ -268,7 +272,7 @@ func TestMinerSnapshotRestore(t *testing.T) {
 		t.Errorf("stats (-orig +restored):\n%s", diff)
 	}
 	// Both continue identically.
-	for _, s := range []string{"user carol logged in acct-q", "disk /dev/sdc1 is 50% full", "brand new line"} {
+	for _, s := range []string{"user carol logged in acct-q", "disk /dev/sdc1 is 50% full", "brand new line", "auth ok for name=carol,"} {
 		a, b := m.Add(s), r.Add(s)
 		if diff := cmp.Diff(a, b); diff != "" {
 			t.Errorf("%q (-orig +restored):\n%s", s, diff)
