@@ -426,3 +426,24 @@ func FuzzMinerAdd(f *testing.F) {
 		}
 	})
 }
+
+func TestMinerConcurrent(t *testing.T) {
+	m := newMiner(t, Config{})
+	done := make(chan struct{})
+	for g := 0; g < 4; g++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := 0; i < 500; i++ {
+				m.Add(fmt.Sprintf("worker %d step %d done", g, i))
+				m.Match("worker 1 step 2 done")
+				_ = m.Stats()
+			}
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		<-done
+	}
+	if st := m.Stats(); st.Lines != 2000 || st.Clusters != 1 {
+		t.Errorf("stats %+v, want 2000 lines in 1 cluster", st)
+	}
+}
