@@ -1,15 +1,13 @@
 package logpattern
 
 import (
-	"bufio"
-	"encoding/csv"
-	"encoding/json"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
-	"strings"
 	"testing"
+
+	"github.com/seismo-dev/seismo/benchmarks/loghub/metrics"
+	"github.com/seismo-dev/seismo/datasets"
 )
 
 // The Loghub-2k data lives outside the repository (its licence keeps it
@@ -19,76 +17,36 @@ const loghubDir = "../../shared/datasets/loghub-2k"
 
 type loghubSet struct {
 	name     string
-	content  []string // messages, header stripped with the dataset's regex
+	content  []string // messages, header stripped with the dataset's log format
 	truth    []string // ground-truth templates, "" = unlabelled
-	settings loghubSettings
+	settings datasets.LoghubSettings
 }
 
-type loghubSettings struct {
-	HeaderRegex string   `json:"header_regex"`
-	Masks       []string `json:"regex"`
-	ST          float64  `json:"st"`
-	Depth       int      `json:"depth"`
-}
-
-// loadLoghub reads every dataset of the shared Loghub-2k folder.
+// loadLoghub reads every dataset of the shared Loghub-2k folder with the
+// datasets package's loader, the same one benchmarks/loghub uses.
 func loadLoghub(tb testing.TB) []loghubSet {
 	tb.Helper()
-	raw, err := os.ReadFile(filepath.Join(loghubDir, "benchmark_settings.json"))
+	settings, err := datasets.LoadLoghubSettings(filepath.Join(loghubDir, datasets.LoghubSettingsFile))
 	if err != nil {
 		if os.Getenv("CI") == "true" {
 			tb.Fatalf("loghub data: %v", err)
 		}
 		tb.Skipf("loghub data absent: %v", err)
 	}
-	var all map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &all); err != nil {
-		tb.Fatalf("parse settings: %v", err)
+	dirs, err := datasets.FindLoghub(loghubDir)
+	if err != nil {
+		tb.Fatal(err)
 	}
 	var sets []loghubSet
-	for name, js := range all {
-		logPath := filepath.Join(loghubDir, name, name+"_2k.log")
-		if _, err := os.Stat(logPath); err != nil {
-			continue
-		}
-		var st loghubSettings
-		if err := json.Unmarshal(js, &st); err != nil {
-			tb.Fatalf("parse settings of %s: %v", name, err)
-		}
-		re := regexp.MustCompile(st.HeaderRegex)
-		ci := re.SubexpIndex("Content")
-		f, err := os.Open(logPath)
+	for _, dir := range dirs {
+		d, err := datasets.LoadLoghub(dir)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		set := loghubSet{name: name, settings: st}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			line := strings.TrimSpace(sc.Text())
-			mt := re.FindStringSubmatch(line)
-			if mt == nil {
-				tb.Fatalf("%s: header regex does not match %q", name, line)
-			}
-			set.content = append(set.content, mt[ci])
-		}
-		f.Close()
-		cf, err := os.Open(filepath.Join(loghubDir, name, name+"_2k.log_structured_corrected.csv"))
-		if err == nil {
-			rows, err := csv.NewReader(cf).ReadAll()
-			cf.Close()
-			if err != nil {
-				tb.Fatalf("%s: %v", name, err)
-			}
-			col := -1
-			for i, h := range rows[0] {
-				if h == "EventTemplate" {
-					col = i
-				}
-			}
-			for _, r := range rows[1:] {
-				set.truth = append(set.truth, r[col])
-			}
+		set := loghubSet{name: d.Name, settings: settings[d.Name]}
+		for _, l := range d.Truth {
+			set.content = append(set.content, l.Content)
+			set.truth = append(set.truth, l.EventTemplate)
 		}
 		sets = append(sets, set)
 	}
@@ -98,72 +56,18 @@ func loadLoghub(tb testing.TB) []loghubSet {
 
 type scores struct{ GA, FGA, PA, FTA float64 }
 
-// score computes the Loghub-2.0 metrics as the dataset README defines them.
-func score(truth, pred []string) scores {
-	gtGroups := map[string][]int{}
-	pGroups := map[string][]int{}
-	n := 0
-	for i, gt := range truth {
-		if gt == "" {
-			continue
-		}
-		n++
-		gtGroups[gt] = append(gtGroups[gt], i)
-		pGroups[pred[i]] = append(pGroups[pred[i]], i)
+// score uses the benchmark's metrics (benchmarks/loghub/metrics), which
+// follow the Loghub README's definitions.
+func score(tb testing.TB, truth, pred []string) scores {
+	tb.Helper()
+	s, err := metrics.Evaluate(truth, pred)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	same := func(a, b []int) bool {
-		if len(a) != len(b) {
-			return false
-		}
-		for i := range a {
-			if a[i] != b[i] {
-				return false
-			}
-		}
-		return true
-	}
-	var s scores
-	gaLines, pa, correctG, correctT := 0, 0, 0, 0
-	for gt, lines := range gtGroups {
-		p := pred[lines[0]]
-		if same(lines, pGroups[p]) {
-			gaLines += len(lines)
-			correctG++
-		}
-		_ = gt
-	}
-	for p, lines := range pGroups {
-		gt := truth[lines[0]]
-		ok := gt == p
-		for _, l := range lines {
-			if truth[l] != gt {
-				ok = false
-			}
-		}
-		if ok {
-			correctT++
-		}
-	}
-	for i, gt := range truth {
-		if gt != "" && pred[i] == gt {
-			pa++
-		}
-	}
-	f1 := func(correct, npred, ngt int) float64 {
-		if correct == 0 {
-			return 0
-		}
-		p, r := float64(correct)/float64(npred), float64(correct)/float64(ngt)
-		return 2 * p * r / (p + r)
-	}
-	s.GA = float64(gaLines) / float64(n)
-	s.PA = float64(pa) / float64(n)
-	s.FGA = f1(correctG, len(pGroups), len(gtGroups))
-	s.FTA = f1(correctT, len(pGroups), len(gtGroups))
-	return s
+	return scores{s.GA, s.FGA, s.PA, s.FTA}
 }
 
-func benchmarkConfig(st loghubSettings) Config {
+func benchmarkConfig(st datasets.LoghubSettings) Config {
 	cfg := Config{SimilarityThreshold: st.ST, Depth: st.Depth}
 	for i, re := range st.Masks {
 		if re == "" {
@@ -205,7 +109,7 @@ func TestLoghubAccuracy(t *testing.T) {
 				cfg = benchmarkConfig(set.settings)
 			}
 			pred := mineAll(t, cfg, set.content)
-			s := score(set.truth, pred)
+			s := score(t, set.truth, pred)
 			t.Logf("%-9s %-10s GA=%.3f FGA=%.3f PA=%.3f FTA=%.3f", mode, set.name, s.GA, s.FGA, s.PA, s.FTA)
 			sum.GA += s.GA
 			sum.FGA += s.FGA
@@ -228,31 +132,5 @@ func TestLoghubAccuracy(t *testing.T) {
 			(avg.GA < floor.GA || avg.FGA < floor.FGA || avg.PA < floor.PA || avg.FTA < floor.FTA) {
 			t.Errorf("default settings: average %+v below the floor %+v", avg, floor)
 		}
-	}
-}
-
-func TestScore(t *testing.T) {
-	truth := []string{"a <*>", "a <*>", "b", "c <*>", ""}
-	tests := []struct {
-		name string
-		pred []string
-		want scores
-	}{
-		{"perfect", []string{"a <*>", "a <*>", "b", "c <*>", "x"}, scores{1, 1, 1, 1}},
-		// Grouping right, one template text wrong.
-		{"text", []string{"a <*>", "a <*>", "b", "c x", "x"}, scores{1, 1, 0.75, 2.0 / 3}},
-		// a split in two: GA loses its 2 lines and 2 of 3 groups are right
-		// (of 4 predicted); line 1's text is wrong, and 3 of the 4
-		// predicted templates are right texts over pure groups.
-		{"split", []string{"a <*>", "a x", "b", "c <*>", "x"}, scores{0.5, 2 * (2.0 / 4) * (2.0 / 3) / (2.0/4 + 2.0/3), 0.75, 2 * (3.0 / 4) * 1 / (3.0/4 + 1)}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := score(truth, tt.pred)
-			const eps = 1e-9
-			if d := []float64{got.GA - tt.want.GA, got.FGA - tt.want.FGA, got.PA - tt.want.PA, got.FTA - tt.want.FTA}; d[0]*d[0]+d[1]*d[1]+d[2]*d[2]+d[3]*d[3] > eps {
-				t.Errorf("score = %+v, want %+v", got, tt.want)
-			}
-		})
 	}
 }

@@ -7,7 +7,10 @@ import (
 )
 
 // logpatternMiner is Seismo's miner.
-type logpatternMiner struct{ m *logpattern.Miner }
+type logpatternMiner struct {
+	m     *logpattern.Miner
+	final map[uint64]string // templates by cluster, built by Final after mining
+}
 
 // newLogpatternMiner builds Seismo's miner. With the benchmark settings
 // the dataset's published masks become user masks (each match a <*>)
@@ -31,9 +34,26 @@ func newLogpatternMiner(s minerSpec) (miner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dataset %s: %w", s.Dataset, err)
 	}
-	return logpatternMiner{m}, nil
+	return &logpatternMiner{m: m}, nil
 }
 
-func (l logpatternMiner) Add(msg string) string { return l.m.Add(msg).Template }
+func (l *logpatternMiner) Add(msg string) string { return l.m.Add(msg).Template }
+
+// AddGroup implements grouper.
+func (l *logpatternMiner) AddGroup(msg string) uint64 {
+	l.final = nil
+	return l.m.Add(msg).ClusterID
+}
+
+// Final implements grouper: the cluster's template now.
+func (l *logpatternMiner) Final(group uint64) string {
+	if l.final == nil {
+		l.final = map[uint64]string{}
+		for _, t := range l.m.Templates() {
+			l.final[t.ID] = t.Template
+		}
+	}
+	return l.final[group]
+}
 
 func init() { miners["logpattern"] = newLogpatternMiner }

@@ -16,6 +16,18 @@ type miner interface {
 	Add(msg string) string
 }
 
+// grouper is implemented by miners whose templates generalise as lines
+// arrive. The benchmark then labels every line with its group's final
+// template once all lines are mined, as the benchmark's Drain does (it
+// writes each line's cluster's template at the end), rather than with the
+// template the group had when the line arrived.
+type grouper interface {
+	// AddGroup mines msg and returns its group.
+	AddGroup(msg string) uint64
+	// Final returns a group's template after all lines were mined.
+	Final(group uint64) string
+}
+
 // minerSpec says how to build a dataset's miner.
 type minerSpec struct {
 	Dataset   string

@@ -196,6 +196,8 @@ func runDataset(dir string, s datasets.LoghubSettings, opts options, newMiner mi
 	truth := make([]string, len(d.Raw))
 	pred := make([]string, len(d.Raw))
 	unmatched, differ := 0, 0
+	g, grouped := m.(grouper)
+	groups := make([]uint64, len(d.Raw))
 	for i, line := range d.Raw {
 		content, ok := format.Content(line)
 		if !ok {
@@ -209,7 +211,16 @@ func runDataset(dir string, s datasets.LoghubSettings, opts options, newMiner mi
 		}
 		r.contents[i] = content
 		truth[i] = d.Truth[i].EventTemplate
-		pred[i] = m.Add(content)
+		if grouped {
+			groups[i] = g.AddGroup(content)
+		} else {
+			pred[i] = m.Add(content)
+		}
+	}
+	if grouped {
+		for i, id := range groups {
+			pred[i] = g.Final(id)
+		}
 	}
 	if unmatched > 0 || differ > 0 {
 		fmt.Fprintf(opts.Stderr, "loghub: %s: warning: %d lines do not match the log format, %d messages differ from the ground truth's Content\n", d.Name, unmatched, differ)
