@@ -153,6 +153,9 @@ type pointScan struct {
 // excluded sample or timestamp not after its predecessor. Unless dst is
 // nil (else len(pts)), it receives the values.
 func scanPoints(pts []series.Point, exclude []TimeRange, dst []float64) (s pointScan, ok bool) {
+	if len(exclude) == 0 && dst != nil && len(pts) >= 2 {
+		return scanFast(pts, dst)
+	}
 	integral, counts, regular := true, true, true
 	maxAbs := 0.0
 	var prev, d0 int64
@@ -187,6 +190,51 @@ func scanPoints(pts []series.Point, exclude []TimeRange, dst []float64) (s point
 		counts = counts && v >= 0
 	}
 	return pointScan{maxAbs: maxAbs, integral: integral, counts: counts, regular: regular, d0: d0}, true
+}
+
+// scanFast is scanPoints without exclusions, with dst, for at least two
+// points. It learns the same from the same values, but with flags
+// accumulated over the whole input instead of a branch per test, in a
+// loop with few enough live values to stay in registers: a non-finite
+// value makes maxAbs +Inf, a spacing that is not positive makes
+// the smallest spacing ≤ 0. So a bad input is read to its end before it
+// is rejected, which costs only the inputs that go the slow way anyway.
+func scanFast(pts []series.Point, dst []float64) (s pointScan, ok bool) {
+	dst = dst[:len(pts)]
+	t0 := pts[0].T.UnixNano()
+	d0 := pts[1].T.UnixNano() - t0
+	prev := t0 - d0 // so the first point's spacing is d0
+	minD, irregular := d0, int64(0)
+	if d0 <= 0 {
+		return s, false
+	}
+	maxAbs := 0.0
+	fraction, negative := 0, 0
+	for i := range pts {
+		v := pts[i].V
+		dst[i] = v
+		if a := math.Abs(v); !(a <= maxAbs) { // NaN too
+			maxAbs = a
+			if a != a {
+				maxAbs = math.Inf(1) // which sticks
+			}
+		}
+		if fraction == 0 && v != math.Trunc(v) {
+			fraction = 1
+		}
+		if v < 0 {
+			negative = 1
+		}
+		ns := pts[i].T.UnixNano()
+		d := ns - prev
+		prev = ns
+		minD = min(minD, d)
+		irregular |= d ^ d0
+	}
+	if math.IsInf(maxAbs, 0) || minD <= 0 {
+		return s, false
+	}
+	return pointScan{maxAbs: maxAbs, integral: fraction == 0, counts: negative == 0, regular: irregular == 0, d0: d0}, true
 }
 
 // at is the time of grid index k.
