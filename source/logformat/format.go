@@ -1,4 +1,8 @@
-package datasets
+// Package logformat splits log lines into their fields: a Loghub-style
+// <Name> format or a regular expression with named groups, and JSON or
+// logfmt lines. It extracts the message a template miner mines, and the
+// time and level of the record. It does no I/O.
+package logformat
 
 import (
 	"fmt"
@@ -7,13 +11,13 @@ import (
 	"unicode"
 )
 
-// A LogFormat splits a log line into its header fields and its message,
+// A Format splits a log line into its header fields and its message,
 // the free text a template miner sees.
 //
-// It is built either from a Loghub-style format (ParseLogFormat), where
+// It is built either from a Loghub-style format (Parse), where
 // each <Name> captures one field and everything else is literal regular
 // expression text, or from a regular expression with named groups
-// (NewLogFormatRegexp). Either way the format must capture a field named
+// (NewRegexp). Either way the format must capture a field named
 // Content: the message. Fields named Time and Level, if present, are also
 // returned on their own because log streams use them (the time stamp of a
 // record and its severity). These three names are matched without regard
@@ -21,9 +25,9 @@ import (
 //
 // Lines are matched after trimming leading and trailing white space, which
 // also drops the CR of CRLF files, exactly as the Loghub benchmark does.
-// A LogFormat is immutable and safe for concurrent use.
-type LogFormat struct {
-	format  string // the <Name> format, or the expression for NewLogFormatRegexp
+// A Format is immutable and safe for concurrent use.
+type Format struct {
+	format  string // the <Name> format, or the expression for NewRegexp
 	re      *regexp.Regexp
 	fields  []string // named groups in order of appearance
 	groups  []int    // groups[i] is the submatch index of fields[i]
@@ -32,12 +36,12 @@ type LogFormat struct {
 	level   int      // submatch index of Level, or -1
 }
 
-// LogRecord is one line split by a LogFormat.
-type LogRecord struct {
+// Record is one line split by a Format.
+type Record struct {
 	Content string   // the message: the text a template miner mines
 	Time    string   // the field named Time, "" if the format has none
 	Level   string   // the field named Level, "" if the format has none
-	Fields  []string // every named field, in the order of LogFormat.Fields
+	Fields  []string // every named field, in the order of Format.Fields
 }
 
 // logFormatField is a <Name> placeholder of a Loghub-style format. The
@@ -49,7 +53,7 @@ var (
 	spaceRun       = regexp.MustCompile(` +`)
 )
 
-// ParseLogFormat compiles a Loghub-style log format such as
+// Parse compiles a Loghub-style log format such as
 //
 //	<Date> <Time> <Level> \[<Process>\] <Component>: <Content>
 //
@@ -59,7 +63,7 @@ var (
 // ^ and $. The literal text is regular-expression syntax already (write
 // \[ for a bracket, ( ... )? for an optional part). The format must have a
 // <Content> field and no field twice.
-func ParseLogFormat(format string) (*LogFormat, error) {
+func Parse(format string) (*Format, error) {
 	if strings.TrimSpace(format) == "" {
 		return nil, fmt.Errorf("log format: empty")
 	}
@@ -77,7 +81,7 @@ func ParseLogFormat(format string) (*LogFormat, error) {
 	}
 	b.WriteString(spaceRun.ReplaceAllLiteralString(format[last:], `\s+`))
 	b.WriteByte('$')
-	f, err := newLogFormat(b.String())
+	f, err := newFormat(b.String())
 	if err != nil {
 		return nil, fmt.Errorf("log format %q: %w", format, err)
 	}
@@ -85,12 +89,12 @@ func ParseLogFormat(format string) (*LogFormat, error) {
 	return f, nil
 }
 
-// NewLogFormatRegexp builds a LogFormat from a regular expression (Go
+// NewRegexp builds a Format from a regular expression (Go
 // RE2 syntax) whose named groups are the fields, for lines a <Name>
 // format cannot describe. It must have a group named Content. The
 // expression is used as written: add ^ and $ to anchor it.
-func NewLogFormatRegexp(expr string) (*LogFormat, error) {
-	f, err := newLogFormat(expr)
+func NewRegexp(expr string) (*Format, error) {
+	f, err := newFormat(expr)
 	if err != nil {
 		return nil, fmt.Errorf("log format regexp %q: %w", expr, err)
 	}
@@ -98,12 +102,12 @@ func NewLogFormatRegexp(expr string) (*LogFormat, error) {
 	return f, nil
 }
 
-func newLogFormat(expr string) (*LogFormat, error) {
+func newFormat(expr string) (*Format, error) {
 	re, err := regexp.Compile(expr)
 	if err != nil {
 		return nil, err
 	}
-	f := &LogFormat{re: re, content: -1, time: -1, level: -1}
+	f := &Format{re: re, content: -1, time: -1, level: -1}
 	seen := map[string]bool{}
 	for i, name := range re.SubexpNames() {
 		if name == "" {
@@ -134,16 +138,16 @@ func newLogFormat(expr string) (*LogFormat, error) {
 	return f, nil
 }
 
-// String returns the format the LogFormat was built from.
-func (f *LogFormat) String() string { return f.format }
+// String returns the format the Format was built from.
+func (f *Format) String() string { return f.format }
 
 // Regexp returns the header regular expression, e.g.
 // ^(?P<Time>.*?)\s+(?P<Content>.*?)$ for "<Time> <Content>".
-func (f *LogFormat) Regexp() string { return f.re.String() }
+func (f *Format) Regexp() string { return f.re.String() }
 
 // Fields returns the names of the captured fields in order of appearance.
 // The caller must not modify the slice.
-func (f *LogFormat) Fields() []string { return f.fields }
+func (f *Format) Fields() []string { return f.fields }
 
 // Parse splits line (trimmed of leading and trailing white space first).
 // It reports false if the line does not match the format; the caller
@@ -154,10 +158,10 @@ func (f *LogFormat) Fields() []string { return f.fields }
 // A record of several lines (a stack trace joined to the line that
 // logged it) is matched on its first line; when the message ends that
 // line, the following lines belong to the message, verbatim.
-func (f *LogFormat) Parse(line string) (LogRecord, bool) {
+func (f *Format) Parse(line string) (Record, bool) {
 	line, m := f.match(line)
 	if m == nil {
-		return LogRecord{}, false
+		return Record{}, false
 	}
 	group := func(i int) string {
 		if i < 0 || m[2*i] < 0 {
@@ -165,7 +169,7 @@ func (f *LogFormat) Parse(line string) (LogRecord, bool) {
 		}
 		return line[m[2*i]:m[2*i+1]]
 	}
-	r := LogRecord{
+	r := Record{
 		Content: group(f.content),
 		Time:    group(f.time),
 		Level:   group(f.level),
@@ -179,7 +183,7 @@ func (f *LogFormat) Parse(line string) (LogRecord, bool) {
 
 // Content returns only the message of line, as Parse does, without
 // allocating the other fields; ok is false if the line does not match.
-func (f *LogFormat) Content(line string) (content string, ok bool) {
+func (f *Format) Content(line string) (content string, ok bool) {
 	line, m := f.match(line)
 	if m == nil {
 		return "", false
@@ -193,7 +197,7 @@ func (f *LogFormat) Content(line string) (content string, ok bool) {
 // match trims line, matches its first line and returns the trimmed line
 // and the submatch indexes into it (nil if no match), with Content
 // stretched to the end of a multi-line record when it ends the first line.
-func (f *LogFormat) match(line string) (string, []int) {
+func (f *Format) match(line string) (string, []int) {
 	line = strings.TrimSpace(line)
 	first := line
 	if i := strings.IndexByte(line, '\n'); i >= 0 {

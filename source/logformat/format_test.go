@@ -1,4 +1,4 @@
-package datasets
+package logformat
 
 import (
 	"strings"
@@ -7,7 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestParseLogFormatRegexp(t *testing.T) {
+func TestParseRegexp(t *testing.T) {
 	tests := []struct {
 		format string
 		want   string
@@ -33,7 +33,7 @@ func TestParseLogFormatRegexp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.format, func(t *testing.T) {
-			f, err := ParseLogFormat(tt.format)
+			f, err := Parse(tt.format)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -52,14 +52,14 @@ func TestLogFormatParse(t *testing.T) {
 		name   string
 		format string
 		line   string
-		want   LogRecord
+		want   Record
 		ok     bool
 	}{
 		{
 			name:   "hdfs",
 			format: "<Date> <Time> <Pid> <Level> <Component>: <Content>",
 			line:   "081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38 terminating",
-			want: LogRecord{
+			want: Record{
 				Content: "PacketResponder 1 for block blk_38 terminating", Time: "203615", Level: "INFO",
 				Fields: []string{"081109", "203615", "148", "INFO", "dfs.DataNode$PacketResponder", "PacketResponder 1 for block blk_38 terminating"},
 			},
@@ -69,7 +69,7 @@ func TestLogFormatParse(t *testing.T) {
 			name:   "trimmed, CR dropped, lazy fields split at the first separator",
 			format: "<Date> <Time> <Level> <Component>: <Content>",
 			line:   "  17/06/09 20:10:40 INFO executor.Executor: Finished task: 2.0 in stage 1.0  \r",
-			want: LogRecord{
+			want: Record{
 				Content: "Finished task: 2.0 in stage 1.0", Time: "20:10:40", Level: "INFO",
 				Fields: []string{"17/06/09", "20:10:40", "INFO", "executor.Executor", "Finished task: 2.0 in stage 1.0"},
 			},
@@ -79,7 +79,7 @@ func TestLogFormatParse(t *testing.T) {
 			name:   "optional part present",
 			format: `<Month> <Date> <Time> <Component>(\[<PID>\])?: <Content>`,
 			line:   "Jun 14 15:16:01 sshd(pam_unix)[19939]: check pass; user unknown",
-			want: LogRecord{
+			want: Record{
 				Content: "check pass; user unknown", Time: "15:16:01",
 				Fields: []string{"Jun", "14", "15:16:01", "sshd(pam_unix)", "19939", "check pass; user unknown"},
 			},
@@ -89,7 +89,7 @@ func TestLogFormatParse(t *testing.T) {
 			name:   "optional part absent gives an empty field",
 			format: `<Month> <Date> <Time> <Component>(\[<PID>\])?: <Content>`,
 			line:   "Jun 15 02:04:59 kernel: Linux version 2.6.5",
-			want: LogRecord{
+			want: Record{
 				Content: "Linux version 2.6.5", Time: "02:04:59",
 				Fields: []string{"Jun", "15", "02:04:59", "kernel", "", "Linux version 2.6.5"},
 			},
@@ -99,7 +99,7 @@ func TestLogFormatParse(t *testing.T) {
 			name:   "lower-case special names",
 			format: `<time> \[<level>\] <content>`,
 			line:   "12:00 [warn] disk full",
-			want:   LogRecord{Content: "disk full", Time: "12:00", Level: "warn", Fields: []string{"12:00", "warn", "disk full"}},
+			want:   Record{Content: "disk full", Time: "12:00", Level: "warn", Fields: []string{"12:00", "warn", "disk full"}},
 			ok:     true,
 		},
 		{
@@ -118,7 +118,7 @@ func TestLogFormatParse(t *testing.T) {
 			name:   "multi-line record: the following lines belong to the message",
 			format: "<Date> <Time> <Level> <Component>: <Content>",
 			line:   "2024-01-02 09:30:00 ERROR o.a.Server: request failed  \r\njava.lang.IllegalStateException: closed\r\n\tat o.a.Server.run(Server.java:42)\n",
-			want: LogRecord{
+			want: Record{
 				Content: "request failed  \r\njava.lang.IllegalStateException: closed\r\n\tat o.a.Server.run(Server.java:42)",
 				Time:    "09:30:00", Level: "ERROR",
 				Fields: []string{"2024-01-02", "09:30:00", "ERROR", "o.a.Server",
@@ -136,20 +136,20 @@ func TestLogFormatParse(t *testing.T) {
 			name:   "multi-line record: a field after the message stays on the first line",
 			format: `<Content> \(<Pid>\)`,
 			line:   "worker stopped (12)\ndetails",
-			want:   LogRecord{Content: "worker stopped", Fields: []string{"worker stopped", "12"}},
+			want:   Record{Content: "worker stopped", Fields: []string{"worker stopped", "12"}},
 			ok:     true,
 		},
 		{
 			name:   "empty line",
 			format: "<Content>",
 			line:   "   ",
-			want:   LogRecord{Fields: []string{""}},
+			want:   Record{Fields: []string{""}},
 			ok:     true,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := ParseLogFormat(tt.format)
+			f, err := Parse(tt.format)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -183,16 +183,16 @@ func TestLogFormatErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.format, func(t *testing.T) {
-			_, err := ParseLogFormat(tt.format)
+			_, err := Parse(tt.format)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("ParseLogFormat(%q) error = %v, want it to contain %q", tt.format, err, tt.want)
+				t.Fatalf("Parse(%q) error = %v, want it to contain %q", tt.format, err, tt.want)
 			}
 		})
 	}
 }
 
-func TestNewLogFormatRegexp(t *testing.T) {
-	f, err := NewLogFormatRegexp(`^(?P<Time>\S+ \S+) (?P<Level>[A-Z]+) (?P<Content>.*)$`)
+func TestNewRegexp(t *testing.T) {
+	f, err := NewRegexp(`^(?P<Time>\S+ \S+) (?P<Level>[A-Z]+) (?P<Content>.*)$`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func TestNewLogFormatRegexp(t *testing.T) {
 		t.Errorf("Fields (-want +got):\n%s", diff)
 	}
 	got, ok := f.Parse("2024-01-02 09:30:00.123 ERROR order 42 rejected\n")
-	want := LogRecord{Content: "order 42 rejected", Time: "2024-01-02 09:30:00.123", Level: "ERROR",
+	want := Record{Content: "order 42 rejected", Time: "2024-01-02 09:30:00.123", Level: "ERROR",
 		Fields: []string{"2024-01-02 09:30:00.123", "ERROR", "order 42 rejected"}}
 	if !ok {
 		t.Fatal("no match")
@@ -209,14 +209,14 @@ func TestNewLogFormatRegexp(t *testing.T) {
 		t.Errorf("Parse (-want +got):\n%s", diff)
 	}
 	for _, bad := range []string{`(?P<Time>\S+) (.*)`, `(?P<Content>.*`} {
-		if _, err := NewLogFormatRegexp(bad); err == nil {
-			t.Errorf("NewLogFormatRegexp(%q) accepted", bad)
+		if _, err := NewRegexp(bad); err == nil {
+			t.Errorf("NewRegexp(%q) accepted", bad)
 		}
 	}
 }
 
 func BenchmarkLogFormatContent(b *testing.B) {
-	f, err := ParseLogFormat("<Date> <Time> <Level> <Component>: <Content>")
+	f, err := Parse("<Date> <Time> <Level> <Component>: <Content>")
 	if err != nil {
 		b.Fatal(err)
 	}
