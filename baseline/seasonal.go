@@ -240,18 +240,15 @@ func scaleProfile(resid []float64, steps []int, norm float64, sc *scratch) seaso
 	for i, e := range abs {
 		abs[i] = math.Abs(e)
 	}
-	valid := 0
-	for _, e := range resid {
-		if !math.IsNaN(e) {
-			valid++
-		}
-	}
-	s := season{P: 1, V: []float64{0}}
+	P := 1
 	if len(steps) > 0 {
-		s.P = steps[0]
-		s.V = make([]float64, cellsFor(s.P, valid, scalePerCell))
+		P = steps[0]
 	}
+	s := season{P: P, V: []float64{0}}
 	if len(abs) == 0 {
+		if len(steps) > 0 {
+			s.V = make([]float64, cellsFor(P, 0, scalePerCell))
+		}
 		return s
 	}
 	var h float64
@@ -260,36 +257,44 @@ func scaleProfile(resid []float64, steps []int, norm float64, sc *scratch) seaso
 	if h == 0 {
 		h = math.Inf(1)
 	}
-	// Sums and counts by cell, over the runs of steps in each cell (the
-	// same additions, in the same order, as a loop over the residuals).
-	nc := len(s.V)
-	cb := floats(&sc.cells, 2*nc)
-	sum, cnt := cb[:nc], cb[nc:]
+	// Sums and counts by phase, in loops over whole cycles with no
+	// dependency from step to step, then by cell; the residuals present
+	// are counted in the same pass.
+	cb := floats(&sc.cells, 2*P)
+	sum, cnt := cb[:P], cb[P:]
 	clear(cb)
-	runs := s.runs(ints(&sc.runs, nc+1))
-	var tsum float64
-	var tcnt int
 	n := len(resid)
-	for base := 0; base < n; base += s.P {
-		for c := range nc {
-			lo := base + int(runs[c])
-			if lo >= n {
-				break
+	valid := 0
+	for base := 0; base < n; base += P {
+		rs := resid[base:min(base+P, n)]
+		sm, cn := sum[:len(rs)], cnt[:len(rs)]
+		for i, e := range rs {
+			if a := math.Abs(e); a < h { // false for NaN
+				sm[i] += a
+				cn[i]++
 			}
-			hi := min(base+int(runs[c+1]), n)
-			sv, cv := sum[c], cnt[c]
-			for _, e := range resid[lo:hi] {
-				if a := math.Abs(e); a < h { // false for NaN
-					sv += a
-					cv++
-					tsum += a
-					tcnt++
-				}
+			if e == e {
+				valid++
 			}
-			sum[c], cnt[c] = sv, cv
 		}
 	}
-	all := tsum / float64(max(tcnt, 1))
+	if len(steps) > 0 {
+		s.V = make([]float64, cellsFor(P, valid, scalePerCell))
+	}
+	nc := len(s.V)
+	runs := s.runs(ints(&sc.runs, nc+1))
+	var tsum, tcnt float64
+	for c := range nc {
+		var sv, cv float64
+		for ph := runs[c]; ph < runs[c+1]; ph++ {
+			sv += sum[ph]
+			cv += cnt[ph]
+		}
+		sum[c], cnt[c] = sv, cv // cell c starts at phase runs[c] ≥ c
+		tsum += sv
+		tcnt += cv
+	}
+	all := tsum / max(tcnt, 1)
 	for c := range nc {
 		v := all
 		if cnt[c] > 0 {
