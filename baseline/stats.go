@@ -170,7 +170,7 @@ const selectMinLen = 512
 // same value as median, in about a third of the time, because the
 // quickselect's mispredicted branches over all of v are what cost. When
 // the bounds miss the median (an ordering the stride aliases with), it
-// falls back to selecting on a copy of v.
+// falls back to selecting on a copy of v. v must not contain NaN.
 func medianOf(v, buf []float64) (float64, []float64) {
 	n := len(v)
 	if cap(buf) < n {
@@ -210,18 +210,61 @@ func medianOf(v, buf []float64) (float64, []float64) {
 		copy(buf, v)
 		return median(buf), buf
 	}
-	mid := buf[:j]
-	hi := nth(mid, k2-below)
+	lo, hi := middleRanks(buf[:j], k1-below, k2-below, a, b)
 	if k1 == k2 {
 		return hi, buf
 	}
-	// nth leaves every element before k2−below no greater than hi; the
-	// lower middle rank is their maximum (k1 ≥ below, so there is one).
-	lo := mid[0]
-	for _, x := range mid[1 : k2-below] {
+	return (lo + hi) / 2, buf
+}
+
+// middleRanks returns the r1-th and the r2-th smallest of v (r1 ≤ r2 ≤
+// r1+1), all of whose values lie in [a, b]; it reorders v. Longer inputs
+// are first counted into value buckets, so that the selection runs only
+// on the one or two buckets holding the ranks: quickselect's
+// mispredicted branches are what cost, and a bucket index is a multiply
+// and a conversion. Bucketing is monotone in the value (rounding is), so
+// the ranks land in the right buckets whatever the rounding.
+func middleRanks(v []float64, r1, r2 int, a, b float64) (lo, hi float64) {
+	const nb = 256
+	scale := nb / (b - a)
+	if len(v) >= 4*nb/2 && scale > 0 && !math.IsInf(scale, 0) {
+		var count [nb + 1]int32
+		for _, x := range v {
+			count[min(int((x-a)*scale), nb)]++
+		}
+		// b1 and b2 are the buckets of ranks r1 and r2; below counts the
+		// values in the buckets before b1. With r2 = r1+1 the buckets in
+		// between are empty.
+		b1, below := 0, 0
+		for below+int(count[b1]) <= r1 {
+			below += int(count[b1])
+			b1++
+		}
+		b2, upto := b1, below+int(count[b1])
+		for upto <= r2 {
+			b2++
+			upto += int(count[b2])
+		}
+		j := 0
+		for _, x := range v {
+			if k := min(int((x-a)*scale), nb); k == b1 || k == b2 {
+				v[j] = x
+				j++
+			}
+		}
+		v, r1, r2 = v[:j], r1-below, r2-below
+	}
+	hi = nth(v, r2)
+	if r1 == r2 {
+		return hi, hi
+	}
+	// nth leaves every element before r2 no greater than hi; the r1-th is
+	// their maximum (r1 < r2, so there is one).
+	lo = v[0]
+	for _, x := range v[1:r2] {
 		lo = max(lo, x)
 	}
-	return (lo + hi) / 2, buf
+	return lo, hi
 }
 
 // z99 is the 99th percentile of the standard normal distribution.

@@ -1,6 +1,7 @@
 package baseline
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -51,9 +52,14 @@ func TestMedianOf(t *testing.T) {
 		"aliased":  func(i, n int) float64 { return float64(i % max(1, n/127)) },
 		"ties":     func(i, n int) float64 { return float64(rng.IntN(3)) },
 		"zeros":    func(i, n int) float64 { return float64(rng.IntN(50) / 49) },
+		// Buckets of the selection: a heavy tail puts most values in a
+		// few of them, a range of a few ulps makes the bucket width tiny.
+		"heavy": func(i, n int) float64 { return math.Abs(rng.NormFloat64() / rng.Float64()) },
+		"ulps":  func(i, n int) float64 { return 1 + 1e-15*float64(rng.IntN(5)) },
+		"huge":  func(i, n int) float64 { return 1e307 * rng.NormFloat64() },
 	}
 	for name, f := range gens {
-		for _, n := range []int{1, 2, 511, 512, 513, 4096, 5040, 5041} {
+		for _, n := range []int{1, 2, 511, 512, 513, 4096, 5040, 5041, 20000} {
 			v := make([]float64, n)
 			for i := range v {
 				v[i] = f(i, n)
