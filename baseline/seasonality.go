@@ -126,19 +126,7 @@ func detectGrid(g *grid, opts DetectOptions, sc *scratch) []Period {
 		return v
 	}
 	xd, buf, acf, dacf, lowest, diff, power := take(nd), take(m), take(maxLag+1), take(maxLag+1), take(maxLag+1), take(nd-1), take(m/2+1)
-	for i := range nd {
-		s, c := 0.0, 0
-		for _, v := range x[i*f : min((i+1)*f, len(x))] {
-			if !math.IsNaN(v) {
-				s += v
-				c++
-			}
-		}
-		xd[i] = math.NaN()
-		if c > 0 {
-			xd[i] = s / float64(c)
-		}
-	}
+	binMeansInto(xd, x, f, g.valid == len(x))
 	interpolate(xd)
 	detrend(xd)
 	var energy float64
@@ -215,20 +203,30 @@ func detectGrid(g *grid, opts DetectOptions, sc *scratch) []Period {
 		j int
 		p float64
 	}
-	var peaks []peak
+	// The strongest local maxima, strongest first (the earlier of equal
+	// ones first), kept by insertion: there are a few hundred maxima and
+	// only a few are wanted.
+	keep := 4*opts.MaxPeriods + 4
+	peaks := make([]peak, 0, keep+1)
 	for j := 1; j < len(power)-1; j++ {
 		period := float64(m) / float64(j)
 		if period < 2 || period > float64(maxLag) {
 			continue
 		}
-		if power[j] > power[j-1] && power[j] >= power[j+1] {
-			peaks = append(peaks, peak{j, power[j]})
+		p := power[j]
+		if !(p > power[j-1] && p >= power[j+1]) || (len(peaks) == keep && !(p > peaks[keep-1].p)) {
+			continue
+		}
+		i := len(peaks)
+		for i > 0 && p > peaks[i-1].p {
+			i--
+		}
+		peaks = slices.Insert(peaks, i, peak{j, p})
+		if len(peaks) > keep {
+			peaks = peaks[:keep]
 		}
 	}
-	slices.SortFunc(peaks, func(a, b peak) int { return cmp.Compare(b.p, a.p) })
-	if len(peaks) > 4*opts.MaxPeriods+4 {
-		peaks = peaks[:4*opts.MaxPeriods+4]
-	}
+
 
 	// lowest[L] is the smallest autocorrelation at lags 1..L: a real
 	// period's autocorrelation dips between 0 and its lag (to −1 at half
@@ -328,6 +326,43 @@ func detectGrid(g *grid, opts DetectOptions, sc *scratch) []Period {
 	}
 	slices.SortFunc(out, func(a, b Period) int { return cmp.Compare(a.Period, b.Period) })
 	return out
+}
+
+// binMeansInto sets xd[i] to the mean of the non-NaN values of
+// x[i·f:(i+1)·f] (the last bin may be shorter), NaN when there are none.
+// With full (x has no NaN) the sums are split over four accumulators, so
+// that the additions do not wait on each other.
+func binMeansInto(xd, x []float64, f int, full bool) {
+	for i := range xd {
+		bin := x[i*f : min((i+1)*f, len(x))]
+		if full {
+			var s0, s1, s2, s3 float64
+			k := 0
+			for ; k+4 <= len(bin); k += 4 {
+				b := bin[k : k+4 : k+4]
+				s0 += b[0]
+				s1 += b[1]
+				s2 += b[2]
+				s3 += b[3]
+			}
+			for _, v := range bin[k:] {
+				s0 += v
+			}
+			xd[i] = ((s0 + s1) + (s2 + s3)) / float64(len(bin))
+			continue
+		}
+		s, c := 0.0, 0
+		for _, v := range bin {
+			if !math.IsNaN(v) {
+				s += v
+				c++
+			}
+		}
+		xd[i] = math.NaN()
+		if c > 0 {
+			xd[i] = s / float64(c)
+		}
+	}
 }
 
 // snapPeriod rounds p to a whole number of days, hours or minutes when one
