@@ -227,7 +227,6 @@ func detectGrid(g *grid, opts DetectOptions, sc *scratch) []Period {
 		}
 	}
 
-
 	// lowest[L] is the smallest autocorrelation at lags 1..L: a real
 	// period's autocorrelation dips between 0 and its lag (to −1 at half
 	// the lag for a sinusoid), while a random walk's decays smoothly and
