@@ -22,6 +22,10 @@
 //   - identifiers joined by '_' with a numeric piece (job_1445_0020,
 //     blk_-42) as a whole; words joined by '-' one by one (node-<*>); a
 //     leading number with a unit (<*>ms);
+//   - a date written in words before a clock time (Wed Jul 27 10:59:53
+//     2005, as ctime and syslog write it) is one token, written like the
+//     clock: <*>:<*>:<*>, the date words and a following year belonging to
+//     the clock's first and last variables;
 //   - with MaskKeyValues, every key=value value;
 //   - a token longer than MaxTokenBytes as a whole.
 //
@@ -52,8 +56,18 @@
 // variable matches anything) reaches SimilarityThreshold; ties go to the
 // template with fewer variables. Joining generalises the differing
 // positions to <*> (Match.Change = ChangeChanged); otherwise a cluster is
-// created (ChangeCreated). Tokens are compared by 64-bit FNV-1a hashes of
-// their masked text.
+// created (ChangeCreated). Tokens are compared by 64-bit hashes of their
+// masked text.
+//
+// Words (tokens without digits or variables, other than key=value pairs)
+// are constants: a message may not join a template that has a different
+// word at the same place, so "Bye Bye [preauth]" and "disconnected by
+// user", or the states of "from NEW to RUNNING", stay apart whatever the
+// threshold. A word becomes a variable when three templates of a leaf are
+// equal but for a word at one place (user names: "for user root", "for
+// user news", "for user cyrus"): they merge into the oldest, whose template
+// gets a <*> there, and the merged clusters' ids become aliases of it
+// (Miner.Canonical, Stats.Absorbed).
 //
 // # Bounds
 //

@@ -64,6 +64,7 @@ type Stats struct {
 	Changed     uint64 `json:"changed"`      // templates generalised
 	Evictions   uint64 `json:"evictions"`    // clusters evicted (least recently used) by MaxClusters
 	Merges      uint64 `json:"merges"`       // forced merges by MaxClustersPerLeaf
+	Absorbed    uint64 `json:"absorbed"`     // clusters merged into a sibling (see Miner.Canonical)
 }
 
 // Miner mines templates from one stream of messages with a Drain-style
@@ -84,9 +85,13 @@ type Miner struct {
 	lruTail *cluster
 	stats   Stats
 
+	alias      map[uint64]uint64 // merged cluster id → the id it was merged into
+	aliasOrder []uint64          // keys of alias, oldest first
+
 	sc   scanner
 	pbuf []byte
 	pend []int
+	sib  []sibling
 }
 
 // cluster is one template.
@@ -94,6 +99,7 @@ type cluster struct {
 	id       uint64
 	toks     []uint64 // token hashes; wildHash for <*>, patHash for a pattern
 	strs     []string // token texts
+	word     []bool   // the token is a word: no digit, no variable
 	pats     []tokPat // the patterns where toks is patHash (nil if none)
 	template string
 	count    uint64
@@ -147,20 +153,25 @@ func (m *Miner) Add(msg string) Match {
 	}
 	toks := m.sc.toks
 	leaf := m.route(toks, true)
-	c, sim := m.best(leaf, toks)
+	c, sim, closest := m.best(leaf, toks)
 	change := ChangeNone
 	switch {
 	case c != nil && sim >= m.cfg.SimilarityThreshold:
 		if sim < 1 && m.merge(c, toks) {
 			change = ChangeChanged
 		}
-	case c != nil && len(leaf.clusters) >= m.cfg.MaxClustersPerLeaf:
+	case closest != nil && len(leaf.clusters) >= m.cfg.MaxClustersPerLeaf:
 		// Explosion guard: generalise the closest template instead.
+		c = closest
 		m.stats.Merges++
 		if m.merge(c, toks) {
 			change = ChangeChanged
 		}
 	default:
+		if c = m.joinSiblings(leaf, toks); c != nil {
+			change = ChangeChanged
+			break
+		}
 		c = m.create(leaf, toks)
 		change = ChangeCreated
 	}
@@ -184,7 +195,7 @@ func (m *Miner) Match(msg string) (Match, bool) {
 	if leaf == nil {
 		return Match{}, false
 	}
-	c, sim := m.best(leaf, toks)
+	c, sim, _ := m.best(leaf, toks)
 	if c == nil || sim < m.cfg.SimilarityThreshold {
 		return Match{}, false
 	}

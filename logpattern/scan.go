@@ -68,6 +68,25 @@ type token struct {
 	spanHi   int32
 	hash     uint64 // hash of the masked text
 	hasDigit bool   // the masked text still contains a digit
+	isWord   bool   // see isWordText
+}
+
+// word reports whether the token is a word (see isWordText).
+func (t *token) word() bool { return t.isWord }
+
+// isWordText reports whether a token's masked text is a word: no digit,
+// no variable, and not key=value (the value of a pair is data more often
+// than not, so it may vary like a variable).
+func isWordText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if is(s[i], cDigit) {
+			return false
+		}
+	}
+	if k := strings.IndexByte(s, '='); k >= 0 && k < len(s)-1 {
+		return false
+	}
+	return !strings.Contains(s, wildcard)
 }
 
 // raw returns the token as it appeared in the message.
@@ -124,6 +143,14 @@ func (s *scanner) scan(msg string) {
 		if i == n {
 			return
 		}
+		if msg[i]-'A' < 26 && len(s.toks) < s.maxTokens-1 {
+			if lo, hi, end := wordDateLen(msg[i:]); end > 0 {
+				s.rawLo = int32(i)
+				s.maskDate(msg[i:i+end], lo, hi)
+				i += end
+				continue
+			}
+		}
 		j := i
 		var or uint16
 		if len(s.toks) == s.maxTokens-1 {
@@ -162,10 +189,16 @@ func (s *scanner) maskToken(t string, or uint16) {
 		// Fast path: a word no mask applies to, or a token seen before
 		// that came out without variables.
 		h := hashString(t)
-		if or&cSpecial == 0 && !hasBoolNull(t) || s.isCachedLiteral(t, h) {
+		if or&cSpecial == 0 && !hasBoolNull(t) {
 			s.out = append(s.out, t...)
 			s.toks = append(s.toks, token{rawLo: s.rawLo, rawHi: s.rawLo + int32(len(t)), lo: int32(s.tokOut), hi: int32(len(s.out)),
-				spanLo: spanLo, spanHi: spanLo, hash: h})
+				spanLo: spanLo, spanHi: spanLo, hash: h, isWord: true})
+			return
+		}
+		if e := s.cachedLiteral(t, h); e != nil {
+			s.out = append(s.out, t...)
+			s.toks = append(s.toks, token{rawLo: s.rawLo, rawHi: s.rawLo + int32(len(t)), lo: int32(s.tokOut), hi: int32(len(s.out)),
+				spanLo: spanLo, spanHi: spanLo, hash: h, isWord: e.word})
 			return
 		}
 	}
@@ -188,8 +221,96 @@ func (s *scanner) maskToken(t string, or uint16) {
 	s.toks = append(s.toks, token{
 		rawLo: s.rawLo, rawHi: s.rawLo + int32(len(t)), lo: int32(s.tokOut), hi: int32(len(s.out)),
 		spanLo: spanLo, spanHi: spanHi,
-		hash: hashBytes(out), hasDigit: digit,
+		hash: hashBytes(out), hasDigit: digit, isWord: spanHi == spanLo && !digit && isWordText(t),
 	})
+}
+
+// maskDate masks a date written in words around a clock time (see
+// wordDateLen), t[lo:hi] being the clock: it is one token whose template
+// is the clock's, <*>:<*>:<*>, the date words belonging to the first
+// variable and a year after the clock to the last one.
+func (s *scanner) maskDate(t string, lo, hi int) {
+	s.tokOut = len(s.out)
+	s.lastVarEnd = -1
+	spanLo := int32(len(s.spans))
+	s.tokColon = true
+	s.maskText(t, lo, hi)
+	if spanHi := int32(len(s.spans)); spanHi > spanLo {
+		s.spans[spanLo].lo = 0
+		s.spans[spanHi-1].hi = int32(len(t))
+	}
+	s.toks = append(s.toks, token{
+		rawLo: s.rawLo, rawHi: s.rawLo + int32(len(t)), lo: int32(s.tokOut), hi: int32(len(s.out)),
+		spanLo: spanLo, spanHi: int32(len(s.spans)), hash: hashBytes(s.out[s.tokOut:]),
+	})
+}
+
+// wordDateLen recognises a date written in words followed by a clock time
+// at the start of s, as ctime and syslog write it: "[Wed ]Jul 27
+// 10:59:53[.123][ 2005]". It returns the clock's bounds and the end of the
+// date (after the year, if any), or end 0.
+func wordDateLen(s string) (clockLo, clockHi, end int) {
+	i := 0
+	if len(s) >= 4 && isDayName(s[:3]) && s[3] == ' ' {
+		i = skipSpaces(s, 3)
+	}
+	if len(s) < i+4 || !isMonthName(s[i:i+3]) || s[i+3] != ' ' {
+		return 0, 0, 0
+	}
+	i = skipSpaces(s, i+3)
+	d := i
+	for i < len(s) && i-d < 3 && is(s[i], cDigit) {
+		i++
+	}
+	if i == d || i-d > 2 || i == len(s) || s[i] != ' ' {
+		return 0, 0, 0
+	}
+	i = skipSpaces(s, i)
+	clockLo = i
+	if !digitsAt(s, i, 2) || len(s) < i+5 || s[i+2] != ':' || !digitsAt(s, i+3, 2) {
+		return 0, 0, 0
+	}
+	i += 5
+	if len(s) >= i+3 && s[i] == ':' && digitsAt(s, i+1, 2) {
+		i += 3
+		if len(s) > i+1 && s[i] == '.' && is(s[i+1], cDigit) {
+			i++
+			for i < len(s) && is(s[i], cDigit) {
+				i++
+			}
+		}
+	}
+	if i < len(s) && !is(s[i], cSpace) {
+		return 0, 0, 0
+	}
+	clockHi, end = i, i
+	if y := skipSpaces(s, i); y > i && digitsAt(s, y, 4) && (y+4 == len(s) || is(s[y+4], cSpace)) {
+		end = y + 4
+	}
+	return clockLo, clockHi, end
+}
+
+func skipSpaces(s string, i int) int {
+	for i < len(s) && s[i] == ' ' {
+		i++
+	}
+	return i
+}
+
+func isDayName(s string) bool {
+	switch s {
+	case "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun":
+		return true
+	}
+	return false
+}
+
+func isMonthName(s string) bool {
+	switch s {
+	case "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec":
+		return true
+	}
+	return false
 }
 
 // litSlots is the size of the direct-mapped cache of tokens known to need
@@ -200,14 +321,19 @@ const litSlots = 4096
 type litSlot struct {
 	hash uint64
 	text string
+	word bool
 }
 
-func (s *scanner) isCachedLiteral(t string, h uint64) bool {
+// cachedLiteral returns the cache slot of t, or nil.
+func (s *scanner) cachedLiteral(t string, h uint64) *litSlot {
 	if s.lits == nil {
-		return false
+		return nil
 	}
 	e := &s.lits[h&(litSlots-1)]
-	return e.hash == h && e.text == t
+	if e.hash == h && e.text == t {
+		return e
+	}
+	return nil
 }
 
 func (s *scanner) cacheLiteral(t string) {
@@ -216,7 +342,7 @@ func (s *scanner) cacheLiteral(t string) {
 	}
 	h := hashString(t)
 	// A copy: t points into the caller's message.
-	s.lits[h&(litSlots-1)] = litSlot{hash: h, text: string([]byte(t))}
+	s.lits[h&(litSlots-1)] = litSlot{hash: h, text: string([]byte(t)), word: isWordText(t)}
 }
 
 // Token hashes: 64 bits, eight bytes at a time. Tokens are compared by

@@ -16,7 +16,8 @@ type snapshot struct {
 	NextID   uint64        `json:"next_id"`
 	Line     uint64        `json:"line"`
 	Stats    Stats         `json:"stats"`
-	Clusters []snapCluster `json:"clusters"` // least recently used first
+	Clusters []snapCluster `json:"clusters"`          // least recently used first
+	Aliases  [][2]uint64   `json:"aliases,omitempty"` // merged id → surviving id, oldest first
 }
 
 type snapCluster struct {
@@ -49,6 +50,9 @@ func (m *Miner) Snapshot() ([]byte, error) {
 			sc.Route[i], sc.Route[j] = sc.Route[j], sc.Route[i]
 		}
 		s.Clusters = append(s.Clusters, sc)
+	}
+	for _, id := range m.aliasOrder {
+		s.Aliases = append(s.Aliases, [2]uint64{id, m.alias[id]})
 	}
 	b, err := json.Marshal(s)
 	if err != nil {
@@ -83,10 +87,11 @@ func Restore(data []byte) (*Miner, error) {
 		}
 		seen[sc.ID] = true
 		c := &cluster{id: sc.ID, count: sc.Count, first: sc.First, last: sc.Last,
-			toks: make([]uint64, n), strs: make([]string, n)}
+			toks: make([]uint64, n), strs: make([]string, n), word: make([]bool, n)}
 		for k, tok := range sc.Tokens {
 			c.strs[k] = tok
 			c.toks[k] = hashString(tok)
+			c.word[k] = isWordText(tok)
 		}
 		for _, k := range sc.Pats {
 			w := strings.Index(sc.Tokens[max(k, 0)%n], wildcard)
@@ -99,6 +104,7 @@ func Restore(data []byte) (*Miner, error) {
 			tok := sc.Tokens[k]
 			c.pats[k] = tokPat{pre: tok[:w], suf: tok[w+len(wildcard):]}
 			c.toks[k] = patHash
+			c.word[k] = false
 		}
 		leaf := m.roots[n]
 		if leaf == nil {
@@ -125,6 +131,12 @@ func Restore(data []byte) (*Miner, error) {
 		}
 		c.template = joinTokens(c.strs)
 		m.insert(leaf, c)
+	}
+	for _, a := range s.Aliases {
+		if a[0] == 0 || a[0] > s.NextID || a[1] == 0 || a[1] > s.NextID || a[0] == a[1] {
+			return nil, fmt.Errorf("restore logpattern miner: bad alias %d → %d", a[0], a[1])
+		}
+		m.addAlias(a[0], a[1])
 	}
 	m.nextID, m.line = s.NextID, s.Line
 	m.stats = s.Stats

@@ -50,36 +50,150 @@ func (n *node) wildChild(create bool) *node {
 	return n.wildKid
 }
 
-// best returns the most similar cluster of leaf and its similarity: the
-// share of positions where the template has the message's token or a
-// variable that covers it. Ties go to the template with fewer variables
-// (the more specific one), then to the older one.
-func (m *Miner) best(leaf *node, toks []token) (*cluster, float64) {
-	var best *cluster
+// best returns the cluster of leaf that toks may join with its
+// similarity, the share of positions where the template has the
+// message's token or a variable that covers it; ties go to the template
+// with fewer variables (the more specific one), then to the older one.
+// A template may not be joined when a word of it (a token without digits
+// or variables) differs from a word of the message: words are constants
+// until several values were seen at the same place (see joinSiblings).
+// closest is the most similar cluster regardless of words, for the
+// explosion guard.
+func (m *Miner) best(leaf *node, toks []token) (best *cluster, sim float64, closest *cluster) {
 	bestEq, bestWild := -1, 0
+	closeEq, closeWild := -1, 0
 	for _, c := range leaf.clusters {
-		eq, wild := 0, 0
+		eq, wild, conflict := 0, 0, false
 		for i, h := range c.toks {
+			t := &toks[i]
 			switch h {
-			case toks[i].hash:
+			case t.hash:
 				eq++
 			case wildHash:
 				wild++
 			case patHash:
-				if m.fits(c.pats[i], &toks[i]) {
+				if m.fits(c.pats[i], t) {
 					wild++
 				}
+			default:
+				conflict = conflict || c.word[i] && t.word()
 			}
 		}
 		score := eq + wild
-		if score > bestEq || (score == bestEq && wild < bestWild) {
+		if score > closeEq || (score == closeEq && wild < closeWild) {
+			closest, closeEq, closeWild = c, score, wild
+		}
+		if !conflict && (score > bestEq || (score == bestEq && wild < bestWild)) {
 			best, bestEq, bestWild = c, score, wild
 		}
 	}
 	if best == nil {
-		return nil, 0
+		return nil, 0, closest
 	}
-	return best, float64(bestEq) / float64(len(toks))
+	return best, float64(bestEq) / float64(len(toks)), closest
+}
+
+// minWordValues is the number of different words seen at one position of
+// otherwise equal templates that makes the position a variable: a user
+// name, not a state or a verb.
+const minWordValues = 3
+
+// joinSiblings handles a message that no template of leaf may join: when
+// leaf holds minWordValues-1 templates that are equal to the message but
+// for a word at one position, that position is a variable. They are
+// merged into the oldest of them, whose template gets a <*> there, and
+// the others' ids become aliases of it (see Canonical). It returns the
+// merged cluster, or nil.
+func (m *Miner) joinSiblings(leaf *node, toks []token) *cluster {
+	if len(leaf.clusters) < minWordValues-1 {
+		return nil
+	}
+	m.sib = m.sib[:0]
+	for _, c := range leaf.clusters {
+		p := -1
+		for i, h := range c.toks {
+			if h == toks[i].hash {
+				continue
+			}
+			if p >= 0 || !c.word[i] || !toks[i].word() {
+				p = -2
+				break
+			}
+			p = i
+		}
+		if p >= 0 {
+			m.sib = append(m.sib, sibling{c, p})
+		}
+	}
+	for k, s := range m.sib {
+		n := 0
+		surv := s.c
+		for _, o := range m.sib[k:] {
+			if o.p == s.p {
+				n++
+				if o.c.id < surv.id {
+					surv = o.c
+				}
+			}
+		}
+		if n+1 < minWordValues {
+			continue
+		}
+		p := s.p
+		for _, o := range m.sib[k:] {
+			if o.p != p || o.c == surv {
+				continue
+			}
+			surv.count += o.c.count
+			surv.first = min(surv.first, o.c.first)
+			surv.last = max(surv.last, o.c.last)
+			m.remove(o.c)
+			m.addAlias(o.c.id, surv.id)
+			m.stats.Absorbed++
+		}
+		surv.toks[p], surv.strs[p], surv.word[p] = wildHash, wildcard, false
+		surv.template = strings.Join(surv.strs, " ")
+		m.stats.Changed++
+		return surv
+	}
+	return nil
+}
+
+type sibling struct {
+	c *cluster
+	p int
+}
+
+// addAlias records that cluster id was merged into to. At most
+// MaxClusters aliases are kept, the oldest forgotten first.
+func (m *Miner) addAlias(id, to uint64) {
+	if m.alias == nil {
+		m.alias = make(map[uint64]uint64)
+	}
+	m.alias[id] = to
+	m.aliasOrder = append(m.aliasOrder, id)
+	if len(m.aliasOrder) > m.cfg.MaxClusters {
+		delete(m.alias, m.aliasOrder[0])
+		m.aliasOrder = m.aliasOrder[1:]
+	}
+}
+
+// Canonical returns the id of the cluster that holds the messages of
+// cluster id now: id itself, or the cluster it was merged into when its
+// template turned out to differ from others only by a variable. Merges
+// are reported as ChangeChanged of the surviving cluster; the ids of the
+// merged clusters are remembered for the last MaxClusters merges.
+func (m *Miner) Canonical(id uint64) uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for range len(m.alias) + 1 {
+		to, ok := m.alias[id]
+		if !ok {
+			break
+		}
+		id = to
+	}
+	return id
 }
 
 // tokPat is a template token generalised to prefix<*>suffix: two tokens
@@ -143,7 +257,9 @@ func generalise(a, b string) (tokPat, bool) {
 	for s > 0 && is(a[len(a)-s], cLetter|cDigit) {
 		s--
 	}
-	if p == 0 && s == 0 || p+s == len(a) || p+s == len(b) {
+	// One of them may be exactly prefix and suffix: an empty value, as in
+	// "()" and "(host)".
+	if p == 0 && s == 0 || p+s == len(a) && p+s == len(b) {
 		return tokPat{}, false
 	}
 	return tokPat{pre: a[:p], suf: a[len(a)-s:]}, true
@@ -167,11 +283,13 @@ func (m *Miner) merge(c *cluster, toks []token) bool {
 				c.pats[i] = p
 				c.toks[i] = patHash
 				c.strs[i] = p.pre + wildcard + p.suf
+				c.word[i] = false
 				continue
 			}
 		}
 		c.toks[i] = wildHash
 		c.strs[i] = wildcard
+		c.word[i] = false
 	}
 	if changed {
 		c.template = strings.Join(c.strs, " ")
@@ -185,9 +303,10 @@ func (m *Miner) merge(c *cluster, toks []token) bool {
 func (m *Miner) create(leaf *node, toks []token) *cluster {
 	m.nextID++
 	c := &cluster{id: m.nextID, first: m.line, leaf: leaf,
-		toks: make([]uint64, len(toks)), strs: make([]string, len(toks))}
+		toks: make([]uint64, len(toks)), strs: make([]string, len(toks)), word: make([]bool, len(toks))}
 	for i, t := range toks {
 		c.toks[i] = t.hash
+		c.word[i] = t.word()
 		if t.hash == wildHash {
 			c.strs[i] = wildcard
 		} else {
@@ -246,9 +365,15 @@ func (m *Miner) unlink(c *cluster) {
 	c.prev, c.next = nil, nil
 }
 
-// evict removes c from the miner and prunes the tree nodes it leaves
-// empty, so the tree never holds more nodes than its clusters need.
+// evict removes the least recently used cluster c (Stats.Evictions).
 func (m *Miner) evict(c *cluster) {
+	m.remove(c)
+	m.stats.Evictions++
+}
+
+// remove removes c from the miner and prunes the tree nodes it leaves
+// empty, so the tree never holds more nodes than its clusters need.
+func (m *Miner) remove(c *cluster) {
 	m.unlink(c)
 	leaf := c.leaf
 	for i, x := range leaf.clusters {
@@ -260,7 +385,6 @@ func (m *Miner) evict(c *cluster) {
 		}
 	}
 	m.stats.Clusters--
-	m.stats.Evictions++
 	for n := leaf; len(n.clusters) == 0 && len(n.children) == 0 && n.wildKid == nil; {
 		p := n.parent
 		switch {

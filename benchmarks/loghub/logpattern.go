@@ -53,7 +53,7 @@ func (l *logpatternMiner) Final(group uint64) string {
 			l.final[t.ID] = t.Template
 		}
 	}
-	return l.final[group]
+	return l.final[l.m.Canonical(group)]
 }
 
 func init() { miners["logpattern"] = newLogpatternMiner }
