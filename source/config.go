@@ -22,6 +22,9 @@ const (
 	TypeMySQL      = "mysql"      // MySQL or MariaDB through go-sql-driver/mysql
 	TypePrometheus = "prometheus" // a Prometheus-compatible query_range API (Prometheus, VictoriaMetrics)
 	TypeDemo       = "demo"       // the built-in synthetic brokerage data (see package datasets)
+	TypeFile       = "file"       // log files followed like tail -F (a log input)
+	TypeStdin      = "stdin"      // the standard input (a log input)
+	TypeKafka      = "kafka"      // Kafka topics read by a consumer group (a log input)
 )
 
 // Query dialects of a prometheus source.
@@ -47,7 +50,7 @@ const (
 )
 
 // types lists the valid source types, sorted, for error messages.
-var types = []string{TypeCSV, TypeDemo, TypeMySQL, TypePostgres, TypePrometheus, TypeSQLite}
+var types = []string{TypeCSV, TypeDemo, TypeFile, TypeKafka, TypeMySQL, TypePostgres, TypePrometheus, TypeSQLite, TypeStdin}
 
 // Config describes one named source. Which fields apply depends on Type.
 type Config struct {
@@ -65,7 +68,7 @@ type Config struct {
 	DSNEnv       string       `yaml:"dsn_env,omitempty"` // shorthand for dsn: {env: NAME}
 	MaxOpenConns int          `yaml:"max_open_conns,omitempty"`
 
-	// csv
+	// csv; file (a glob)
 	Path       string `yaml:"path,omitempty"`
 	TimeColumn string `yaml:"time_column,omitempty"` // default "timestamp"
 	TimeFormat string `yaml:"time_format,omitempty"` // Go layout, "unix", "unix_ms" or "" for auto
@@ -74,6 +77,15 @@ type Config struct {
 	// demo
 	Seed     int64  `yaml:"seed,omitempty"`
 	Calendar string `yaml:"calendar,omitempty"` // the calendar whose sessions and holidays shape the data
+
+	// log inputs: file, stdin, kafka (see log_config.go)
+	Paths        []string       `yaml:"paths,omitempty"`          // file: more globs
+	PollInterval field.Duration `yaml:"poll_interval,omitempty"`  // file: how often files are checked (default 1s)
+	StartAt      string         `yaml:"start_at,omitempty"`       // file, kafka: end (default) or beginning
+	MaxLineBytes int            `yaml:"max_line_bytes,omitempty"` // file, stdin, kafka: longer lines are cut (default 1 MiB)
+	Brokers      []string       `yaml:"brokers,omitempty"`        // kafka: seed brokers host:port
+	Topics       []string       `yaml:"topics,omitempty"`         // kafka
+	Group        string         `yaml:"group,omitempty"`          // kafka: consumer group (default seismo)
 
 	// all network sources
 	Timeout field.Duration `yaml:"timeout,omitempty"` // per request (default 30s)
@@ -119,6 +131,8 @@ func (c *Config) ApplyDefaults() {
 		if c.TimeColumn == "" {
 			c.TimeColumn = DefaultTimeColumn
 		}
+	case IsLogType(c.Type):
+		c.applyLogDefaults()
 	}
 }
 
@@ -178,6 +192,8 @@ func (c Config) Validate() error {
 		if c.MaxOpenConns < 0 {
 			errs.Addf("max_open_conns", "must not be negative")
 		}
+	case IsLogType(c.Type):
+		c.validateLog(&errs)
 	case c.Type == TypeCSV:
 		if c.Path == "" {
 			errs.Addf("path", "required")
@@ -222,7 +238,14 @@ func (c Config) setFields() []settable {
 	add(!c.DSN.IsZero(), "dsn", sqlTypes)
 	add(c.DSNEnv != "", "dsn_env", sqlTypes)
 	add(c.MaxOpenConns != 0, "max_open_conns", sqlTypes)
-	add(c.Path != "", "path", csv)
+	add(c.Path != "", "path", []string{TypeCSV, TypeFile})
+	add(len(c.Paths) > 0, "paths", []string{TypeFile})
+	add(c.PollInterval != 0, "poll_interval", []string{TypeFile})
+	add(c.StartAt != "", "start_at", []string{TypeFile, TypeKafka})
+	add(c.MaxLineBytes != 0, "max_line_bytes", []string{TypeFile, TypeStdin, TypeKafka})
+	add(len(c.Brokers) > 0, "brokers", []string{TypeKafka})
+	add(len(c.Topics) > 0, "topics", []string{TypeKafka})
+	add(c.Group != "", "group", []string{TypeKafka})
 	add(c.TimeColumn != "", "time_column", csv)
 	add(c.TimeFormat != "", "time_format", csv)
 	add(c.Timezone != "", "timezone", csv)
@@ -307,6 +330,8 @@ func (c Config) ValidateQuery(expr string) error {
 		return err
 	case c.Type == TypeDemo:
 		return nil // the engine's demo source interprets its own expressions
+	case IsLogType(c.Type):
+		return fmt.Errorf("a %s source is a log input: use it as the input of a log stream (logs:), not in a monitor's query", c.Type)
 	}
 	return fmt.Errorf("unknown source type %q", c.Type)
 }

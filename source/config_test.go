@@ -64,8 +64,8 @@ func TestValidate(t *testing.T) {
 		cfg  Config
 		want []string // "path: message fragment"
 	}{
-		{"no type", Config{}, []string{"type: required (one of csv, demo, mysql, postgres, prometheus, sqlite)"}},
-		{"unknown type", Config{Type: "influx"}, []string{`type: unknown source type "influx" (valid: csv, demo, mysql, postgres, prometheus, sqlite)`}},
+		{"no type", Config{}, []string{"type: required (one of csv, demo, file, kafka, mysql, postgres, prometheus, sqlite, stdin)"}},
+		{"unknown type", Config{Type: "influx"}, []string{`type: unknown source type "influx" (valid: csv, demo, file, kafka, mysql, postgres, prometheus, sqlite, stdin)`}},
 		{"prometheus ok", Config{Type: TypePrometheus, URL: "https://vm.example:8428/select/0/prometheus", Headers: map[string]string{"X-Scope-OrgID": "a"}}, nil},
 		{"prometheus no url", Config{Type: TypePrometheus}, []string{"url: required"}},
 		{"prometheus bad scheme", Config{Type: TypePrometheus, URL: "ftp://x"}, []string{"url: invalid URL \"ftp://x\": scheme must be http or https"}},

@@ -45,6 +45,8 @@ func Open(name string, cfg Config, logger *slog.Logger) (TimeSeries, error) {
 		ts, err = newPromSource(name, cfg, logger)
 	case cfg.Type == TypeDemo:
 		err = errors.New("demo sources are wired by the engine (package datasets), not opened here")
+	case IsLogType(cfg.Type):
+		err = fmt.Errorf("a %s source is a log input: open it with OpenLog", cfg.Type)
 	default:
 		err = fmt.Errorf("unknown source type %q", cfg.Type)
 	}

@@ -1,5 +1,7 @@
-// Package source reads time series from the outside world: CSV files, SQL
-// databases and Prometheus-compatible query_range APIs.
+// Package source reads the outside world: time series from CSV files, SQL
+// databases and Prometheus-compatible query_range APIs (TimeSeries), and
+// log records from files followed like tail -F, the standard input and
+// Kafka topics (LogInput).
 package source
 
 import (
