@@ -92,6 +92,7 @@ type Miner struct {
 	pbuf []byte
 	pend []int
 	sib  []sibling
+	path []*node // the nodes route visited: path[i] is the node at level i
 }
 
 // cluster is one template.
@@ -114,9 +115,10 @@ type cluster struct {
 type node struct {
 	parent   *node
 	key      uint64 // key in parent (token hash), or the token count at depth 1
-	wild     bool   // the wildcard child of parent
+	kind     edge   // how parent leads here
 	children map[uint64]*node
-	wildKid  *node
+	wildKid  *node // tokens with digits or variables
+	varKid   *node // words found to be variables (see joinSiblings)
 	clusters []*cluster
 }
 
@@ -154,6 +156,12 @@ func (m *Miner) Add(msg string) Match {
 	toks := m.sc.toks
 	leaf := m.route(toks, true)
 	c, sim, closest := m.best(leaf, toks)
+	if c == nil || sim < m.cfg.SimilarityThreshold {
+		if c2, sim2, leaf2 := m.bestElsewhere(toks); c2 != nil && sim2 >= m.cfg.SimilarityThreshold {
+			m.prune(leaf)
+			c, sim, closest, leaf = c2, sim2, nil, leaf2
+		}
+	}
 	change := ChangeNone
 	switch {
 	case c != nil && sim >= m.cfg.SimilarityThreshold:
@@ -170,6 +178,7 @@ func (m *Miner) Add(msg string) Match {
 	default:
 		if c = m.joinSiblings(leaf, toks); c != nil {
 			change = ChangeChanged
+			m.prune(leaf)
 			break
 		}
 		c = m.create(leaf, toks)
@@ -192,12 +201,15 @@ func (m *Miner) Match(msg string) (Match, bool) {
 	}
 	toks := m.sc.toks
 	leaf := m.route(toks, false)
-	if leaf == nil {
-		return Match{}, false
+	var c *cluster
+	var sim float64
+	if leaf != nil {
+		c, sim, _ = m.best(leaf, toks)
 	}
-	c, sim, _ := m.best(leaf, toks)
 	if c == nil || sim < m.cfg.SimilarityThreshold {
-		return Match{}, false
+		if c, sim, _ = m.bestElsewhere(toks); c == nil || sim < m.cfg.SimilarityThreshold {
+			return Match{}, false
+		}
 	}
 	// Only a message the template covers as it is matches.
 	for i := range c.toks {

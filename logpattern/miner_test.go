@@ -148,6 +148,46 @@ func TestMinerWordsAreConstants(t *testing.T) {
 	}
 }
 
+func TestMinerVariableWordInRoute(t *testing.T) {
+	m := newMiner(t, Config{Depth: 5}) // routes by the first three tokens
+	var ids []uint64
+	for _, u := range []string{"admin", "test", "oracle"} {
+		ids = append(ids, m.Add("Invalid user "+u+" from 10.0.0.1").ClusterID)
+	}
+	if ids[0] == ids[1] || m.Canonical(ids[1]) != ids[0] {
+		t.Errorf("ids %v, Canonical(%d) = %d", ids, ids[1], m.Canonical(ids[1]))
+	}
+	for _, u := range []string{"guest", "admin", "test"} {
+		msg := "Invalid user " + u + " from 10.0.0.2"
+		if got, ok := m.Match(msg); !ok || got.ClusterID != ids[0] {
+			t.Errorf("Match(%q) = %+v, %v", msg, got, ok)
+		}
+		got := m.Add(msg)
+		if got.ClusterID != ids[0] || got.Template != "Invalid user <*> from <*>" || got.Change != ChangeNone {
+			t.Errorf("Add(%q) = %+v", msg, got)
+		}
+	}
+	if st := m.Stats(); st.Clusters != 1 || st.Absorbed != 1 {
+		t.Errorf("stats %+v", st)
+	}
+	// The merged branches are pruned: one leaf down the child of variable words.
+	n := m.roots[5].children[hashString("Invalid")].children[hashString("user")]
+	if len(n.children) != 0 || n.varKid == nil || n.wildKid != nil {
+		t.Errorf("node after user: %d children, var %v, wild %v", len(n.children), n.varKid != nil, n.wildKid != nil)
+	}
+	snap, err := m.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Restore(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Add("Invalid user zed from 10.0.0.3"); got.ClusterID != ids[0] || got.Change != ChangeNone {
+		t.Errorf("restored: %+v", got)
+	}
+}
+
 func TestMinerMaxChildren(t *testing.T) {
 	m := newMiner(t, Config{MaxChildren: 2, Depth: 3})
 	for _, w := range []string{"apple", "banana", "cherry", "damson", "elder"} {
@@ -157,9 +197,9 @@ func TestMinerMaxChildren(t *testing.T) {
 	if len(root.children) != 2 || root.wildKid == nil {
 		t.Fatalf("children %d, wildcard %v; want 2 and a wildcard child", len(root.children), root.wildKid != nil)
 	}
-	// cherry, damson and elder share the wildcard leaf, and three values
-	// at one place make one template.
-	if got := len(root.wildKid.clusters); got != 1 || root.wildKid.clusters[0].template != "<*> is a fruit" {
+	// cherry, damson and elder share the wildcard leaf; a first word is
+	// never made a variable.
+	if got := len(root.wildKid.clusters); got != 3 || root.wildKid.clusters[0].template != "cherry is a fruit" {
 		t.Errorf("wildcard leaf: %d clusters %v", got, m.Templates())
 	}
 }

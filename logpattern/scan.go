@@ -267,10 +267,14 @@ func wordDateLen(s string) (clockLo, clockHi, end int) {
 	}
 	i = skipSpaces(s, i)
 	clockLo = i
-	if !digitsAt(s, i, 2) || len(s) < i+5 || s[i+2] != ':' || !digitsAt(s, i+3, 2) {
+	switch {
+	case strings.HasPrefix(s[i:], wildcard):
+		i += len(wildcard) // a clock a user mask replaced
+	case !digitsAt(s, i, 2) || len(s) < i+5 || s[i+2] != ':' || !digitsAt(s, i+3, 2):
 		return 0, 0, 0
+	default:
+		i += 5
 	}
-	i += 5
 	if len(s) >= i+3 && s[i] == ':' && digitsAt(s, i+1, 2) {
 		i += 3
 		if len(s) > i+1 && s[i] == '.' && is(s[i+1], cDigit) {

@@ -23,7 +23,8 @@ type snapshot struct {
 type snapCluster struct {
 	ID     uint64   `json:"id"`
 	Tokens []string `json:"tokens"`
-	Route  []bool   `json:"route"`              // per routed position: went to the wildcard child
+	Route  []bool   `json:"route"`                // per routed position: went to the wildcard child
+	Vars   []int    `json:"var_levels,omitempty"` // routed positions that went to the child of variable words
 	Pats   []int    `json:"patterns,omitempty"` // positions of prefix<*>suffix tokens
 	Count  uint64   `json:"count"`
 	First  uint64   `json:"first"`
@@ -44,10 +45,17 @@ func (m *Miner) Snapshot() ([]byte, error) {
 			}
 		}
 		for n := c.leaf; n.parent != nil; n = n.parent {
-			sc.Route = append(sc.Route, n.wild)
+			sc.Route = append(sc.Route, n.kind == edgeWild)
 		}
 		for i, j := 0, len(sc.Route)-1; i < j; i, j = i+1, j-1 {
 			sc.Route[i], sc.Route[j] = sc.Route[j], sc.Route[i]
+		}
+		level := len(sc.Route)
+		for n := c.leaf; n.parent != nil; n = n.parent {
+			level--
+			if n.kind == edgeVar {
+				sc.Vars = append([]int{level}, sc.Vars...)
+			}
 		}
 		s.Clusters = append(s.Clusters, sc)
 	}
@@ -111,9 +119,20 @@ func Restore(data []byte) (*Miner, error) {
 			leaf = &node{key: uint64(n)}
 			m.roots[n] = leaf
 		}
+		vars := make(map[int]bool, len(sc.Vars))
+		for _, k := range sc.Vars {
+			if k < 0 || k >= len(sc.Route) || sc.Route[k] {
+				return nil, fmt.Errorf("restore logpattern miner: cluster %d: bad variable level %d", sc.ID, k)
+			}
+			vars[k] = true
+		}
 		for k, wild := range sc.Route {
 			if wild {
 				leaf = leaf.wildChild(true)
+				continue
+			}
+			if vars[k] {
+				leaf = leaf.varChild(true)
 				continue
 			}
 			if c.toks[k] == wildHash {

@@ -2,11 +2,22 @@ package logpattern
 
 import "strings"
 
+// edge says how a node is reached from its parent.
+type edge uint8
+
+const (
+	edgeLiteral edge = iota // by the token's text
+	edgeWild                // a token with a digit or a variable
+	edgeVar                 // a word that turned out to be a variable
+)
+
 // route returns the leaf of toks: the first level is the token count, the
 // next Depth-2 levels the first tokens. A token with a digit or a variable
 // goes to the wildcard child, and so does any token once a node has
-// MaxChildren children. With create false, route only follows the tree and
-// returns nil when there is no leaf.
+// MaxChildren children; a word without a child of its own goes to the
+// child of variable words, if the node has one. With create false, route
+// only follows the tree and returns nil when there is no leaf. The nodes
+// visited are left in m.path.
 func (m *Miner) route(toks []token, create bool) *node {
 	n := len(toks)
 	cur := m.roots[n]
@@ -17,13 +28,22 @@ func (m *Miner) route(toks []token, create bool) *node {
 		cur = &node{key: uint64(n)}
 		m.roots[n] = cur
 	}
-	levels := min(m.cfg.Depth-2, n)
-	for i := 0; i < levels; i++ {
+	m.path = append(m.path[:0], cur)
+	return m.descend(cur, toks, 0, create)
+}
+
+// descend routes toks from node cur at level from (0 is the first token)
+// and appends the nodes it visits to m.path.
+func (m *Miner) descend(cur *node, toks []token, from int, create bool) *node {
+	levels := min(m.cfg.Depth-2, len(toks))
+	for i := from; i < levels; i++ {
 		t := &toks[i]
 		if t.hasDigit || t.spanHi > t.spanLo {
 			cur = cur.wildChild(create)
 		} else if kid := cur.children[t.hash]; kid != nil {
 			cur = kid
+		} else if cur.varKid != nil {
+			cur = cur.varKid
 		} else if !create {
 			cur = cur.wildKid
 		} else if len(cur.children) < m.cfg.MaxChildren {
@@ -39,15 +59,80 @@ func (m *Miner) route(toks []token, create bool) *node {
 		if cur == nil {
 			return nil
 		}
+		m.path = append(m.path, cur)
 	}
 	return cur
 }
 
 func (n *node) wildChild(create bool) *node {
 	if n.wildKid == nil && create {
-		n.wildKid = &node{parent: n, wild: true}
+		n.wildKid = &node{parent: n, kind: edgeWild}
 	}
 	return n.wildKid
+}
+
+func (n *node) varChild(create bool) *node {
+	if n.varKid == nil && create {
+		n.varKid = &node{parent: n, kind: edgeVar}
+	}
+	return n.varKid
+}
+
+// bestElsewhere looks for a template for toks that has a variable at a
+// routed position where the message has a word: where route took the
+// word's own child, the leaves down the node's child of variable words
+// and, but for the first token, its wildcard child (a variable covers any
+// token). It returns the
+// best cluster found, its similarity and leaf. m.path is that of the last
+// route and stays so.
+func (m *Miner) bestElsewhere(toks []token) (best *cluster, sim float64, leaf *node) {
+	levels := len(m.path) - 1
+	for p := 0; p < levels; p++ {
+		if m.path[p+1].kind != edgeLiteral {
+			continue
+		}
+		for k, alt := range [2]*node{m.path[p].varKid, m.path[p].wildKid} {
+			if alt == nil || k == 1 && p == 0 {
+				// The first token names the event: a word there does not
+				// join templates that start with a variable.
+				continue
+			}
+			mark := len(m.path)
+			l := m.descend(alt, toks, p+1, false)
+			m.path = m.path[:mark]
+			if l == nil {
+				continue
+			}
+			if c, s, _ := m.best(l, toks); c != nil && s > sim {
+				best, sim, leaf = c, s, l
+			}
+		}
+	}
+	return best, sim, leaf
+}
+
+// prune removes n and its ancestors while they hold nothing, so the tree
+// never holds more nodes than its clusters need.
+func (m *Miner) prune(n *node) {
+	for n != nil && len(n.clusters) == 0 && len(n.children) == 0 && n.wildKid == nil && n.varKid == nil {
+		p := n.parent
+		switch {
+		case p == nil:
+			if m.roots[n.key] == n {
+				m.roots[n.key] = nil
+			}
+			return
+		case n.kind == edgeWild && p.wildKid == n:
+			p.wildKid = nil
+		case n.kind == edgeVar && p.varKid == n:
+			p.varKid = nil
+		case n.kind == edgeLiteral && p.children[n.key] == n:
+			delete(p.children, n.key)
+		default:
+			return // already detached
+		}
+		n = p
+	}
 }
 
 // best returns the cluster of leaf that toks may join with its
@@ -98,32 +183,42 @@ func (m *Miner) best(leaf *node, toks []token) (best *cluster, sim float64, clos
 // name, not a state or a verb.
 const minWordValues = 3
 
-// joinSiblings handles a message that no template of leaf may join: when
-// leaf holds minWordValues-1 templates that are equal to the message but
-// for a word at one position, that position is a variable. They are
-// merged into the oldest of them, whose template gets a <*> there, and
-// the others' ids become aliases of it (see Canonical). It returns the
-// merged cluster, or nil.
+// joinSiblings handles a message that no template may join: when
+// minWordValues-1 templates are equal to the message but for a word at
+// one position, that position is a variable. The templates are those of
+// the message's leaf and, for a word in a routed position, those of the
+// leaves down the other words at that level. They are merged into the
+// oldest of them, whose template gets a <*> there (and which moves down
+// the child of variable words when the position is routed); the others'
+// ids become aliases of it (see Canonical). It returns the merged
+// cluster, or nil. It expects m.path to be the message's route.
 func (m *Miner) joinSiblings(leaf *node, toks []token) *cluster {
-	if len(leaf.clusters) < minWordValues-1 {
-		return nil
+	if len(toks) < 3 {
+		return nil // too little context to tell a variable from an event name
 	}
 	m.sib = m.sib[:0]
-	for _, c := range leaf.clusters {
-		p := -1
-		for i, h := range c.toks {
-			if h == toks[i].hash {
+	m.collectSiblings(leaf, toks, -1)
+	levels := len(m.path) - 1
+	// The first token names the event more often than not (the premise
+	// of routing by the leading tokens): it is never made a variable.
+	for p := 1; p < levels; p++ {
+		if m.path[p+1].kind != edgeLiteral || !toks[p].word() {
+			continue
+		}
+		for _, kid := range m.path[p].children {
+			if kid == m.path[p+1] {
 				continue
 			}
-			if p >= 0 || !c.word[i] || !toks[i].word() {
-				p = -2
-				break
+			mark := len(m.path)
+			l := m.descend(kid, toks, p+1, false)
+			m.path = m.path[:mark]
+			if l != nil {
+				m.collectSiblings(l, toks, p)
 			}
-			p = i
 		}
-		if p >= 0 {
-			m.sib = append(m.sib, sibling{c, p})
-		}
+	}
+	if len(m.sib) < minWordValues-1 {
+		return nil
 	}
 	for k, s := range m.sib {
 		n := 0
@@ -140,6 +235,14 @@ func (m *Miner) joinSiblings(leaf *node, toks []token) *cluster {
 			continue
 		}
 		p := s.p
+		var dest *node
+		if p < levels {
+			// The survivor moves down the child of variable words, where
+			// messages with other words at p find it.
+			mark := len(m.path)
+			dest = m.descend(m.path[p].varChild(true), toks, p+1, true)
+			m.path = m.path[:mark]
+		}
 		for _, o := range m.sib[k:] {
 			if o.p != p || o.c == surv {
 				continue
@@ -151,12 +254,38 @@ func (m *Miner) joinSiblings(leaf *node, toks []token) *cluster {
 			m.addAlias(o.c.id, surv.id)
 			m.stats.Absorbed++
 		}
+		if dest != nil && dest != surv.leaf {
+			m.detach(surv)
+			surv.leaf = dest
+			dest.clusters = append(dest.clusters, surv)
+		}
 		surv.toks[p], surv.strs[p], surv.word[p] = wildHash, wildcard, false
 		surv.template = strings.Join(surv.strs, " ")
 		m.stats.Changed++
 		return surv
 	}
 	return nil
+}
+
+// collectSiblings adds to m.sib the clusters of leaf that equal toks but
+// for a word at one position (position only, if not negative).
+func (m *Miner) collectSiblings(leaf *node, toks []token, only int) {
+	for _, c := range leaf.clusters {
+		p := -1
+		for i, h := range c.toks {
+			if h == toks[i].hash {
+				continue
+			}
+			if p >= 0 || i == 0 || !c.word[i] || !toks[i].word() || only >= 0 && i != only {
+				p = -2
+				break
+			}
+			p = i
+		}
+		if p >= 0 {
+			m.sib = append(m.sib, sibling{c, p})
+		}
+	}
 }
 
 type sibling struct {
@@ -375,6 +504,12 @@ func (m *Miner) evict(c *cluster) {
 // empty, so the tree never holds more nodes than its clusters need.
 func (m *Miner) remove(c *cluster) {
 	m.unlink(c)
+	m.detach(c)
+	m.stats.Clusters--
+}
+
+// detach removes c from its leaf and prunes the nodes left empty.
+func (m *Miner) detach(c *cluster) {
 	leaf := c.leaf
 	for i, x := range leaf.clusters {
 		if x == c {
@@ -384,20 +519,7 @@ func (m *Miner) remove(c *cluster) {
 			break
 		}
 	}
-	m.stats.Clusters--
-	for n := leaf; len(n.clusters) == 0 && len(n.children) == 0 && n.wildKid == nil; {
-		p := n.parent
-		switch {
-		case p == nil:
-			m.roots[n.key] = nil
-			return
-		case n.wild:
-			p.wildKid = nil
-		default:
-			delete(p.children, n.key)
-		}
-		n = p
-	}
+	m.prune(leaf)
 }
 
 // params extracts the values behind the <*> of c's template from toks.
