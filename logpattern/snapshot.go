@@ -25,7 +25,7 @@ type snapCluster struct {
 	Tokens []string `json:"tokens"`
 	Route  []bool   `json:"route"`                // per routed position: went to the wildcard child
 	Vars   []int    `json:"var_levels,omitempty"` // routed positions that went to the child of variable words
-	Pats   []int    `json:"patterns,omitempty"` // positions of prefix<*>suffix tokens
+	Pats   []int    `json:"patterns,omitempty"`   // positions of prefix<*>suffix tokens
 	Count  uint64   `json:"count"`
 	First  uint64   `json:"first"`
 	Last   uint64   `json:"last"`
