@@ -18,6 +18,7 @@ type Config struct {
 	Calendars map[string]calendar.Config `yaml:"calendars,omitempty"`
 	Sources   map[string]source.Config   `yaml:"sources,omitempty"`
 	Monitors  []Monitor                  `yaml:"monitors,omitempty"`
+	Logs      []LogStream                `yaml:"logs,omitempty"`
 	Alerting  alert.Config               `yaml:"alerting"`
 
 	// File is the path the configuration was loaded from ("" for embedded).

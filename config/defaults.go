@@ -107,6 +107,7 @@ func (l *loader) applyDefaults(c *Config) {
 			m.Baseline.Timezone = m.Timezone
 		}
 	}
+	l.applyLogDefaults(c)
 }
 
 // resolveSecrets reads every secret from its literal, environment variable
@@ -152,6 +153,11 @@ func (l *loader) resolvePaths(c *Config) {
 			relativeSQLite(&src.DSN, l.dir)
 		case source.TypeCSV:
 			src.Path = l.path(src.Path)
+		case source.TypeFile:
+			src.Path = l.path(src.Path)
+			for i, p := range src.Paths {
+				src.Paths[i] = l.path(p)
+			}
 		}
 		c.Sources[name] = src
 	}

@@ -74,6 +74,7 @@ func (l *loader) validate(c *Config) {
 		}
 		l.validateMonitor(p, m, c)
 	}
+	l.validateLogs(c)
 }
 
 func (l *loader) validateGlobal(g *Global) {
