@@ -235,11 +235,29 @@ func prepare(pts []series.Point, cfg Config, cal *calendar.Calendar, sc *scratch
 // exactly 0 (a mostly-constant count) nothing is trimmed, so the minority
 // still counts. resid is in normalized units; the result is not.
 func scaleProfile(resid []float64, steps []int, norm float64, sc *scratch) season {
-	abs := sampleInto(sc.smp, resid, sampleSize)
-	sc.smp = abs
-	for i, e := range abs {
-		abs[i] = math.Abs(e)
+	return scaleProfileOf(resid, nil, nil, steps, norm, sc)
+}
+
+// scaleProfileOf is scaleProfile of y − T − S (T and S non-nil, resid
+// nil), computed where it is read instead of stored first, or of resid
+// (T and S nil).
+func scaleProfileOf(y, T, S []float64, steps []int, norm float64, sc *scratch) season {
+	var abs []float64
+	if T == nil {
+		abs = sampleInto(sc.smp, y, sampleSize)
+		for i, e := range abs {
+			abs[i] = math.Abs(e)
+		}
+	} else {
+		abs = floats(&sc.smp, 0) // the same stride as sampleInto
+		stride := max(1, len(y)/sampleSize)
+		for k := 0; k < len(y); k += stride {
+			if e := y[k] - T[k] - S[k]; !math.IsNaN(e) {
+				abs = append(abs, math.Abs(e))
+			}
+		}
 	}
+	sc.smp = abs
 	P := 1
 	if len(steps) > 0 {
 		P = steps[0]
@@ -263,12 +281,26 @@ func scaleProfile(resid []float64, steps []int, norm float64, sc *scratch) seaso
 	cb := floats(&sc.cells, 2*P)
 	sum, cnt := cb[:P], cb[P:]
 	clear(cb)
-	n := len(resid)
+	n := len(y)
 	valid := 0
 	for base := 0; base < n; base += P {
-		rs := resid[base:min(base+P, n)]
+		rs := y[base:min(base+P, n)]
 		sm, cn := sum[:len(rs)], cnt[:len(rs)]
-		for i, e := range rs {
+		if T == nil {
+			for i, e := range rs {
+				if a := math.Abs(e); a < h { // false for NaN
+					sm[i] += a
+					cn[i]++
+				}
+				if e == e {
+					valid++
+				}
+			}
+			continue
+		}
+		ts, ss := T[base:base+len(rs)], S[base:base+len(rs)]
+		for i, v := range rs {
+			e := v - ts[i] - ss[i]
 			if a := math.Abs(e); a < h { // false for NaN
 				sm[i] += a
 				cn[i]++

@@ -116,13 +116,20 @@ func fitSTL(p *prepared, sc *scratch) *STLModel {
 	window := p.steps[len(p.steps)-1]
 	buf := floats(&sc.stl, 5*n+2)
 	w, S, T, pre := buf[:n], buf[n:2*n], buf[2*n:3*n], buf[3*n:]
-	for k, v := range y {
-		w[k] = 0
-		if !math.IsNaN(v) {
-			w[k] = 1
+	// The first, non-robust iteration weighs every value present by 1.
+	// Without gaps that is every value, and its passes need no weights
+	// (unit). S holds Σ seasons at k once the first season's change is
+	// added; until then it is zero and is neither cleared nor read.
+	unit := g.valid == n
+	if !unit {
+		for k, v := range y {
+			w[k] = 0
+			if !math.IsNaN(v) {
+				w[k] = 1
+			}
 		}
 	}
-	clear(S) // Σ seasons at k
+	zero := true
 	seasons := make([]season, len(p.steps))
 	var runs [][]int32
 	nruns := 0
@@ -148,11 +155,12 @@ func fitSTL(p *prepared, sc *scratch) *STLModel {
 	}
 	cb := floats(&sc.cells, 3*maxP)
 	sum, cnt, dph := cb[:maxP], cb[maxP:2*maxP], cb[2*maxP:]
-	movingAverage(T, y, S, w, window, nil, 1, pre)
+	movingAverage(T, y, S, w, window, nil, 1, pre, pass{unit: unit, zero: true})
 	for _, robust := range []bool{false, true} {
 		h := math.NaN() // no reweighting
 		if robust {
 			h = robustScale(y, T, S, sc)
+			unit = false // the weights are the bisquare's from here on
 		}
 		for i := range seasons {
 			s := &seasons[i]
@@ -164,17 +172,15 @@ func fitSTL(p *prepared, sc *scratch) *STLModel {
 			if i == 0 {
 				hs = h
 			}
-			seasonSums(s, runs[i], y, T, S, w, sum[:s.P], cnt[:s.P], d, hs)
+			seasonSums(s, runs[i], y, T, S, w, sum[:s.P], cnt[:s.P], d, hs, pass{unit: unit, zero: zero})
+			zero = zero && d == nil
 			finishSeason(s, runs[i], sum[:len(s.V)], cnt[:len(s.V)], dph[:s.P], g.valid)
 		}
 		last := seasons[len(seasons)-1].P
-		movingAverage(T, y, S, w, window, dph[:last], last, pre)
+		movingAverage(T, y, S, w, window, dph[:last], last, pre, pass{unit: unit, zero: zero})
+		zero = false
 	}
-	r := pre[:n] // the prefix sums are done with
-	for k := range r {
-		r[k] = y[k] - T[k] - S[k]
-	}
-	m.scale = scaleProfile(r, p.steps, g.norm, sc)
+	m.scale = scaleProfileOf(y, T, S, p.steps, g.norm, sc)
 	norm := g.norm
 	for i := range seasons {
 		for c := range seasons[i].V {
@@ -209,7 +215,7 @@ func fitSTL(p *prepared, sc *scratch) *STLModel {
 // normalised units of the grid (|y| ≤ 1) the prefix sums stay below n, so
 // a difference loses at most a few ulps of n: far below any data's
 // resolution.
-func movingAverage(T, y, S, w []float64, window int, d []float64, P int, pre []float64) {
+func movingAverage(T, y, S, w []float64, window int, d []float64, P int, pre []float64, o pass) {
 	n := len(y)
 	half := window / 2
 	ps, pw := pre[:n+1], pre[n+1:2*(n+1)]
@@ -224,19 +230,52 @@ func movingAverage(T, y, S, w []float64, window int, d []float64, P int, pre []f
 		ss, ws = ss[:len(ys)], ws[:len(ys)]
 		qs, qw := ps[base+1:end+1], pw[base+1:end+1]
 		qs, qw = qs[:len(ys)], qw[:len(ys)]
-		if d != nil {
+		switch {
+		case d == nil && o.zero:
+			ss = nil // zero: not read
+		case d != nil && o.zero:
+			copy(ss, d[:len(ys)])
+		case d != nil:
 			dd := d[:len(ys)]
 			for i := range ss {
 				ss[i] += dd[i]
 			}
 		}
-		for i, wk := range ws {
-			if wk > 0 {
-				sum += wk * (ys[i] - ss[i])
-				wsum += wk
+		// Two steps per addition on the running sums' dependency chains
+		// (the steps' own prefixes branch off them): the chains, not the
+		// arithmetic, bound this loop.
+		switch {
+		case o.unit:
+			if ss == nil {
+				sum = prefixPairs(qs, ys, nil, sum)
+			} else {
+				sum = prefixPairs(qs, ys, ss, sum)
 			}
-			qs[i], qw[i] = sum, wsum
+		default:
+			sum, wsum = weightedPrefixPairs(qs, qw, ys, ss, ws, sum, wsum)
 		}
+	}
+	if o.unit {
+		// Every weight 1: a window's weight is its length, and no window
+		// is empty.
+		head := min(half, n)
+		for k := range head {
+			hi := min(k+half+1, n)
+			T[k] = ps[hi] / float64(hi)
+		}
+		if m := n - 2*half; m > 0 {
+			hs, ls, t := ps[2*half+1:n+1], ps[:m], T[half:half+m]
+			hs, t = hs[:len(ls)], t[:len(ls)]
+			inv := 1 / float64(2*half+1)
+			for i, l := range ls {
+				t[i] = (hs[i] - l) * inv
+			}
+		}
+		for k := max(head, n-half); k < n; k++ {
+			lo := max(k-half, 0)
+			T[k] = (ps[n] - ps[lo]) / float64(n-lo)
+		}
+		return
 	}
 	// Windows without weight are marked NaN and filled afterwards: a
 	// value carried from step to step would chain every division to the
@@ -268,6 +307,71 @@ func movingAverage(T, y, S, w []float64, window int, d []float64, P int, pre []f
 	if empty {
 		fillEmpty(T)
 	}
+}
+
+// prefixPairs sets q[i] to sum + Σ_{j≤i} (y[j] − s[j]) (s nil: 0) and
+// returns the last, adding two steps at a time to the running sum.
+func prefixPairs(q, y, s []float64, sum float64) float64 {
+	q = q[:len(y)]
+	if s != nil {
+		s = s[:len(y)]
+	}
+	i := 0
+	for ; i+1 < len(y); i += 2 {
+		a0, a1 := y[i], y[i+1]
+		if s != nil {
+			a0 -= s[i]
+			a1 -= s[i+1]
+		}
+		q[i] = sum + a0
+		sum += a0 + a1
+		q[i+1] = sum
+	}
+	if i < len(y) {
+		a := y[i]
+		if s != nil {
+			a -= s[i]
+		}
+		sum += a
+		q[i] = sum
+	}
+	return sum
+}
+
+// weightedPrefixPairs is prefixPairs of w·(y − s) and of w (s nil: 0),
+// skipping zero weights (whose y may be NaN).
+func weightedPrefixPairs(qs, qw, y, s, w []float64, sum, wsum float64) (float64, float64) {
+	qs, qw, w = qs[:len(y)], qw[:len(y)], w[:len(y)]
+	if s != nil {
+		s = s[:len(y)]
+	}
+	term := func(i int) (float64, float64) {
+		wk := w[i]
+		if !(wk > 0) {
+			return 0, 0
+		}
+		v := y[i]
+		if s != nil {
+			v -= s[i]
+		}
+		return wk * v, wk
+	}
+	i := 0
+	for ; i+1 < len(y); i += 2 {
+		a0, w0 := term(i)
+		a1, w1 := term(i + 1)
+		qs[i], qw[i] = sum+a0, wsum+w0
+		sum += a0 + a1
+		wsum += w0 + w1
+		qs[i+1], qw[i+1] = sum, wsum
+	}
+	if i < len(y) {
+		a, wk := term(i)
+		sum += a
+		wsum += wk
+		qs[i], qw[i] = sum, wsum
+	}
+	return sum, wsum
 }
 
 // windowMean sets T[k] to s/w, or to NaN and reports true when w holds
@@ -317,7 +421,7 @@ func fillEmpty(T []float64) {
 // dependency from one step to the next, and only then per cell (runs are
 // the cells' boundaries, season.runs); s's own value enters once per
 // cell as V[c]·Σw instead of once per step.
-func seasonSums(s *season, runs []int32, y, T, S, w, sum, cnt, d []float64, h float64) {
+func seasonSums(s *season, runs []int32, y, T, S, w, sum, cnt, d []float64, h float64, o pass) {
 	n := len(y)
 	P := s.P
 	clear(sum)
@@ -327,14 +431,23 @@ func seasonSums(s *season, runs []int32, y, T, S, w, sum, cnt, d []float64, h fl
 		end := min(base+P, n)
 		ys, ts, ss, ws := y[base:end], T[base:end], S[base:end], w[base:end]
 		ts, ss, ws = ts[:len(ys)], ss[:len(ys)], ws[:len(ys)]
-		if d != nil {
+		switch {
+		case d == nil && o.zero:
+			ss = nil // zero: not read
+		case d != nil && o.zero:
+			copyPeriodic(ss, d, base)
+		case d != nil:
 			addPeriodic(ss, d, base)
 		}
 		switch {
 		case math.IsNaN(h):
 		case h > 0:
 			for i, v := range ys {
-				u := (v - ts[i] - ss[i]) * ih
+				r := v - ts[i]
+				if ss != nil {
+					r -= ss[i]
+				}
+				u := r * ih
 				wk := 0.0
 				if u2 := u * u; u2 < 1 { // false for NaN
 					wk = (1 - u2) * (1 - u2)
@@ -350,11 +463,40 @@ func seasonSums(s *season, runs []int32, y, T, S, w, sum, cnt, d []float64, h fl
 			}
 		}
 		sm, cn := sum[:len(ys)], cnt[:len(ys)]
-		for i, wk := range ws {
-			if wk > 0 {
-				sm[i] += wk * (ys[i] - ts[i] - ss[i])
-				cn[i] += wk
+		switch {
+		case o.unit && ss == nil:
+			for i, v := range ys {
+				sm[i] += v - ts[i]
 			}
+		case o.unit:
+			for i, v := range ys {
+				sm[i] += v - ts[i] - ss[i]
+			}
+		case ss == nil:
+			for i, wk := range ws {
+				if wk > 0 {
+					sm[i] += wk * (ys[i] - ts[i])
+					cn[i] += wk
+				}
+			}
+		default:
+			for i, wk := range ws {
+				if wk > 0 {
+					sm[i] += wk * (ys[i] - ts[i] - ss[i])
+					cn[i] += wk
+				}
+			}
+		}
+	}
+	if o.unit {
+		// Every weight 1: a phase's weight is the number of cycles that
+		// reach it.
+		full, rest := float64(n/P), n%P
+		for ph := range cnt {
+			cnt[ph] = full
+		}
+		for ph := range rest {
+			cnt[ph]++
 		}
 	}
 	nc := len(s.V)
@@ -372,6 +514,23 @@ func seasonSums(s *season, runs []int32, y, T, S, w, sum, cnt, d []float64, h fl
 	}
 	for c, v := range s.V {
 		sum[c] += v * cnt[c]
+	}
+}
+
+// pass describes the state of a fitting pass's inputs.
+type pass struct {
+	unit bool // every weight is 1 (no gaps, not robust): w is not read
+	zero bool // S is zero: not read; a season's change is copied to it, not added
+}
+
+// copyPeriodic sets ss[i] to d[(base+i) mod len(d)], in runs without a
+// wrap.
+func copyPeriodic(ss, d []float64, base int) {
+	ph := base % len(d)
+	for len(ss) > 0 {
+		n := copy(ss, d[ph:])
+		ss = ss[n:]
+		ph = 0
 	}
 }
 
