@@ -20,8 +20,13 @@
 //     hdfs://<*>), e-mail addresses, host names ending in a common
 //     top-level domain, true/false/null;
 //   - identifiers joined by '_' with a numeric piece (job_1445_0020,
-//     blk_-42) as a whole; words joined by '-' one by one (node-<*>); a
-//     leading number with a unit (<*>ms);
+//     blk_-42) as a whole; names with a serial number after two or more
+//     '-' (msra-sa-41, mesos-slave-07) as a whole; other words joined by
+//     '-' one by one (node-<*>); a leading number with a unit (<*>ms);
+//     versions (v1.0.2);
+//   - a number followed by a size unit token (6.0 KB, 12 MiB) as one
+//     variable; a '>' right after a variable belongs to it (vCores:<*>
+//     rather than vCores:<*>>);
 //   - a date written in words before a clock time (Wed Jul 27 10:59:53
 //     2005, as ctime and syslog write it) is one token, written like the
 //     clock: <*>:<*>:<*>, the date words and a following year belonging to
@@ -61,13 +66,20 @@
 //
 // Words (tokens without digits or variables, other than key=value pairs)
 // are constants: a message may not join a template that has a different
-// word at the same place, so "Bye Bye [preauth]" and "disconnected by
+// word at the same place, nor one whose first token differs from its own
+// outside the variables (the first token names the event), so "Bye Bye [preauth]" and "disconnected by
 // user", or the states of "from NEW to RUNNING", stay apart whatever the
 // threshold. A word becomes a variable when three templates of a leaf are
 // equal but for a word at one place (user names: "for user root", "for
 // user news", "for user cyrus"): they merge into the oldest, whose template
 // gets a <*> there, and the merged clusters' ids become aliases of it
-// (Miner.Canonical, Stats.Absorbed).
+// (Miner.Canonical, Stats.Absorbed). Messages of at least three tokens
+// only, and never for the first token. For a position the tree routes on,
+// the leaves down the other words of that level are searched, and the
+// merged template moves down the node's child of variable words, which a
+// word without a child of its own follows; when the message's own leaf
+// has no template for it, the child of variable words and (but for the
+// first token) the wildcard child are tried too.
 //
 // # Bounds
 //

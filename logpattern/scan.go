@@ -173,6 +173,10 @@ func (s *scanner) scan(msg string) {
 			}
 		}
 		s.high = s.high || or&cHigh != 0
+		if or&(cDigit|cHigh) == 0 && j-i <= 5 && s.joinUnit(msg, i, j) {
+			i = j
+			continue
+		}
 		s.rawLo = int32(i)
 		s.maskToken(msg[i:j], or)
 		i = j
@@ -225,6 +229,40 @@ func (s *scanner) maskToken(t string, or uint16) {
 	})
 }
 
+// joinUnit joins the token msg[i:j] to the previous token when it is a
+// size unit (KB, MiB, ...) after a number: "6.0 KB," is one variable
+// followed by the unit's punctuation, "<*>,".
+func (s *scanner) joinUnit(msg string, i, j int) bool {
+	if len(s.toks) == 0 {
+		return false
+	}
+	k := i
+	for k < j && is(msg[k], cLetter) {
+		k++
+	}
+	if !isSizeUnit(msg[i:k]) || k < j && !is(msg[k], cURLEnd) {
+		return false
+	}
+	prev := &s.toks[len(s.toks)-1]
+	if prev.hash != wildHash || prev.spanHi != prev.spanLo+1 || !isNumberish(s.msg[prev.rawLo:prev.rawHi]) {
+		return false
+	}
+	s.out = append(s.out, msg[k:j]...)
+	s.spans[prev.spanLo].hi = int32(k) - prev.rawLo
+	prev.rawHi = int32(j)
+	prev.hi = int32(len(s.out))
+	prev.hash = hashBytes(s.out[prev.lo:prev.hi])
+	return true
+}
+
+func isSizeUnit(u string) bool {
+	switch u {
+	case "B", "KB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB", "TiB", "PiB":
+		return true
+	}
+	return false
+}
+
 // maskDate masks a date written in words around a clock time (see
 // wordDateLen), t[lo:hi] being the clock: it is one token whose template
 // is the clock's, <*>:<*>:<*>, the date words belonging to the first
@@ -237,7 +275,9 @@ func (s *scanner) maskDate(t string, lo, hi int) {
 	s.maskText(t, lo, hi)
 	if spanHi := int32(len(s.spans)); spanHi > spanLo {
 		s.spans[spanLo].lo = 0
-		s.spans[spanHi-1].hi = int32(len(t))
+		if len(t) > hi { // a year
+			s.spans[spanHi-1].hi = int32(len(t))
+		}
 	}
 	s.toks = append(s.toks, token{
 		rawLo: s.rawLo, rawHi: s.rawLo + int32(len(t)), lo: int32(s.tokOut), hi: int32(len(s.out)),
@@ -247,8 +287,9 @@ func (s *scanner) maskDate(t string, lo, hi int) {
 
 // wordDateLen recognises a date written in words followed by a clock time
 // at the start of s, as ctime and syslog write it: "[Wed ]Jul 27
-// 10:59:53[.123][ 2005]". It returns the clock's bounds and the end of the
-// date (after the year, if any), or end 0.
+// 10:59:53[.123][ 2005]". It returns the clock's bounds (with punctuation
+// that follows it) and the end of the date (after the year, if any), or
+// end 0.
 func wordDateLen(s string) (clockLo, clockHi, end int) {
 	i := 0
 	if len(s) >= 4 && isDayName(s[:3]) && s[3] == ' ' {
@@ -285,7 +326,14 @@ func wordDateLen(s string) (clockLo, clockHi, end int) {
 		}
 	}
 	if i < len(s) && !is(s[i], cSpace) {
-		return 0, 0, 0
+		// Punctuation after the clock stays with it: "06:06:20,".
+		if is(s[i], cLetter|cDigit) {
+			return 0, 0, 0
+		}
+		for i < len(s) && !is(s[i], cSpace) {
+			i++
+		}
+		return clockLo, i, i
 	}
 	clockHi, end = i, i
 	if y := skipSpaces(s, i); y > i && digitsAt(s, y, 4) && (y+4 == len(s) || is(s[y+4], cSpace)) {
@@ -486,6 +534,13 @@ func (s *scanner) maskText(t string, i, end int) {
 			i = j
 			continue
 		}
+		if c == '>' && s.lastVarEnd == len(s.out) && s.lastVarEnd > s.tokOut {
+			// The bracket closing a value (<memory:1024, vCores:1>)
+			// belongs to it: "<*>>" reads badly.
+			s.spans[len(s.spans)-1].hi = int32(i + 1)
+			i++
+			continue
+		}
 		s.out = append(s.out, c)
 		i++
 	}
@@ -525,6 +580,8 @@ func (s *scanner) maskAtom(t string, i, j int) {
 		isVar = isUUID(a)
 	case a[0] == '0':
 		isVar = isHex0x(a)
+	case letters == 1 && dots > 0 && (a[0] == 'v' || a[0] == 'V'):
+		isVar = isNumberish(a[1:]) // a version: v1.0.2
 	case dots >= 2:
 		isVar = isHostname(a)
 	case len(a) <= 5 && letters == len(a):
@@ -580,6 +637,11 @@ func (s *scanner) maskPart(t string, i, j int) {
 		}
 	}
 	if p[0] == '-' && isSignedInt(p) {
+		s.emitVar(i, j)
+		return
+	}
+	if k := strings.LastIndexByte(p, '-'); k > 0 && strings.Count(p, "-") >= 2 && isSignedInt(p[k+1:]) {
+		// A name with a serial number: msra-sa-41, mesos-slave-07.
 		s.emitVar(i, j)
 		return
 	}

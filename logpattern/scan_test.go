@@ -73,6 +73,15 @@ func TestMask(t *testing.T) {
 		{"literal wildcard", "value <*> here", "value <*> here", []string{"<*>"}},
 		{"long digit run in word", "ab13812345678cdefghijklmn", "<*>", []string{"ab13812345678cdefghijklmn"}},
 		{"long token", strings.Repeat("ab", 100), "<*>", []string{strings.Repeat("ab", 100)}},
+		{"ctime date", "at Wed Jul 27 10:59:53 2005 ok", "at <*>:<*>:<*> ok", []string{"Wed Jul 27 10", "59", "53 2005"}},
+		{"syslog date", "since Jun  9 06:06:20.5, not Sun", "since <*>:<*>:<*>, not Sun", []string{"Jun  9 06", "06", "20.5"}},
+		{"date with zone", "#1 Sat May 8 09:04:50 EDT 2004", "#<*> <*>:<*>:<*> EDT <*>", []string{"1", "Sat May 8 09", "04", "50", "2004"}},
+		{"not a date", "May 8 be fine", "May <*> be fine", []string{"8"}},
+		{"size unit", "size 6.0 KB, free 874.3 MiB)", "size <*>, free <*>)", []string{"6.0 KB", "874.3 MiB"}},
+		{"unit word kept", "stored as B tree 7 B", "stored as B tree <*>", []string{"7 B"}},
+		{"version", "sdpd v1.5 and V2.0.1 v2", "sdpd <*> and <*> v2", []string{"v1.5", "V2.0.1"}},
+		{"serial name", "host msra-sa-41:9000 mesos-slave-07", "host <*>:<*> <*>", []string{"msra-sa-41", "9000", "mesos-slave-07"}},
+		{"closing bracket", "<memory:1024, vCores:1>", "<memory:<*>, vCores:<*>", []string{"1024", "1>"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

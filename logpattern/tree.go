@@ -161,7 +161,8 @@ func (m *Miner) best(leaf *node, toks []token) (best *cluster, sim float64, clos
 					wild++
 				}
 			default:
-				conflict = conflict || c.word[i] && t.word()
+				conflict = conflict || c.word[i] && t.word() ||
+					i == 0 && !sameLiterals(c.strs[0], m.sc.out[t.lo:t.hi])
 			}
 		}
 		score := eq + wild
@@ -176,6 +177,27 @@ func (m *Miner) best(leaf *node, toks []token) (best *cluster, sim float64, clos
 		return nil, 0, closest
 	}
 	return best, float64(bestEq) / float64(len(toks)), closest
+}
+
+// sameLiterals reports whether two masked tokens have the same text
+// around their variables: the first token names the event, so
+// mapResourceRequest:<*> and reduceResourceRequest:<*> stay apart.
+func sameLiterals(a string, b []byte) bool {
+	for {
+		for strings.HasPrefix(a, wildcard) {
+			a = a[len(wildcard):]
+		}
+		for len(b) >= len(wildcard) && string(b[:len(wildcard)]) == wildcard {
+			b = b[len(wildcard):]
+		}
+		if a == "" || len(b) == 0 {
+			return a == "" && len(b) == 0
+		}
+		if a[0] != b[0] {
+			return false
+		}
+		a, b = a[1:], b[1:]
+	}
 }
 
 // minWordValues is the number of different words seen at one position of
