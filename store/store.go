@@ -37,6 +37,8 @@ type Store interface {
 	// Choices returns the detector choices of job ("" for every job),
 	// ordered by job and label set.
 	Choices(ctx context.Context, job string) ([]Choice, error)
+	// LogStore persists log streams' templates, counts and state.
+	LogStore
 	// Close releases the store's resources.
 	Close() error
 }
