@@ -11,12 +11,9 @@ import (
 // lines/s and allocs/line.
 func BenchmarkMinerAdd(b *testing.B) {
 	sets := loadLoghub(b)
-	for _, noParams := range []bool{false, true} {
-		name := "params"
-		if noParams {
-			name = "no_params"
-		}
-		b.Run(name, func(b *testing.B) {
+	for _, mode := range []string{"params", "params_addto", "no_params"} {
+		noParams := mode == "no_params"
+		b.Run(mode, func(b *testing.B) {
 			// The messages lie one after the other in one buffer, as lines
 			// read from a file do.
 			var all strings.Builder
@@ -52,9 +49,16 @@ func BenchmarkMinerAdd(b *testing.B) {
 			mallocs := ms.Mallocs
 			b.ResetTimer()
 			lines := 0
+			var mt Match
 			for b.Loop() {
-				for i, msg := range msgs {
-					owner[i].Add(msg)
+				if mode == "params_addto" {
+					for i, msg := range msgs {
+						owner[i].AddTo(msg, &mt)
+					}
+				} else {
+					for i, msg := range msgs {
+						owner[i].Add(msg)
+					}
 				}
 				lines += len(msgs)
 			}

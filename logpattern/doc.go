@@ -96,8 +96,10 @@
 // # Concurrency and performance
 //
 // A Miner serialises its methods with a mutex: it is meant for one
-// stream's pipeline. A warm miner does not allocate per message apart from
-// the parameters (one string and one slice; none with Config.NoParams).
+// stream's pipeline. Parameters are substrings of the message (a value
+// holding personal data is a new, redacted string), so a warm miner does
+// not allocate per message with AddTo and a reused Match, nor with
+// Config.NoParams; Add allocates the Params slice.
 //
 // The package is pure: no I/O, no goroutines, no mutable globals.
 package logpattern

@@ -89,8 +89,6 @@ type Miner struct {
 	aliasOrder []uint64          // keys of alias, oldest first
 
 	sc   scanner
-	pbuf []byte
-	pend []int
 	sib  []sibling
 	path []*node // the nodes route visited: path[i] is the node at level i
 }
@@ -103,6 +101,7 @@ type cluster struct {
 	word     []bool   // the token is a word: no digit, no variable
 	pats     []tokPat // the patterns where toks is patHash (nil if none)
 	template string
+	nparams  int // the <*> in template
 	count    uint64
 	first    uint64
 	last     uint64
@@ -146,12 +145,24 @@ func (m *Miner) Config() Config { return m.cfg }
 // line format extracted it. It never panics; bad input is counted in
 // Stats and bounded.
 func (m *Miner) Add(msg string) Match {
+	var mt Match
+	m.AddTo(msg, &mt)
+	return mt
+}
+
+// AddTo is Add writing its result into *mt, reusing the capacity of
+// mt.Params: a pipeline that keeps one Match does not allocate per
+// message (the parameters are substrings of msg unless personal data was
+// redacted in them).
+func (m *Miner) AddTo(msg string, mt *Match) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.line++
 	m.stats.Lines++
+	params := mt.Params[:0]
+	*mt = Match{Params: params}
 	if !m.prepare(msg, true) {
-		return Match{}
+		return
 	}
 	toks := m.sc.toks
 	leaf := m.route(toks, true)
@@ -187,7 +198,7 @@ func (m *Miner) Add(msg string) Match {
 	c.count++
 	c.last = m.line
 	m.touch(c)
-	return Match{ClusterID: c.id, Template: c.template, Params: m.params(c, toks), Change: change}
+	*mt = Match{ClusterID: c.id, Template: c.template, Params: m.params(c, toks, params), Change: change}
 }
 
 // Match finds the template of msg without creating or changing any
@@ -217,7 +228,7 @@ func (m *Miner) Match(msg string) (Match, bool) {
 			return Match{}, false
 		}
 	}
-	return Match{ClusterID: c.id, Template: c.template, Params: m.params(c, toks)}, true
+	return Match{ClusterID: c.id, Template: c.template, Params: m.params(c, toks, nil)}, true
 }
 
 // prepare bounds, cleans and tokenises msg into m.sc.toks; false means

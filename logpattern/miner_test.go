@@ -519,3 +519,38 @@ func TestMinerConcurrent(t *testing.T) {
 		t.Errorf("stats %+v, want 2000 lines in 1 cluster", st)
 	}
 }
+
+func TestMinerAddTo(t *testing.T) {
+	msgs := []string{
+		"Receiving block blk_1 src: /10.0.0.1:5 dest: /10.0.0.2:50010",
+		"session opened for user root by (uid=0)",
+		"Receiving block blk_2 src: /10.0.0.3:6 dest: /10.0.0.4:50010",
+		"payment card 6222021234567890128 declined", // Luhn-valid: redacted
+		"",
+		"session opened for user news by (uid=0)",
+	}
+	a, b := newMiner(t, Config{}), newMiner(t, Config{})
+	var mt Match
+	for _, msg := range msgs {
+		want := a.Add(msg)
+		b.AddTo(msg, &mt)
+		got := mt
+		if len(got.Params) == 0 {
+			got.Params = nil
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%q (-Add +AddTo):\n%s", msg, diff)
+		}
+		if strings.Contains(msg, "card") && (len(got.Params) != 1 || got.Params[0] != PIICard) {
+			t.Errorf("%q: params %q, want the card redacted", msg, got.Params)
+		}
+	}
+	// A warm miner with a reused Match does not allocate.
+	msg := "Receiving block blk_3 src: /10.0.0.5:7 dest: /10.0.0.6:50010"
+	if n := testing.AllocsPerRun(100, func() { b.AddTo(msg, &mt) }); n != 0 {
+		t.Errorf("AddTo: %v allocations per message, want 0", n)
+	}
+	if got := mt.Params; len(got) != 5 || got[0] != "blk_3" || got[4] != "50010" {
+		t.Errorf("params %q", got)
+	}
+}

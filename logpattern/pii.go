@@ -83,6 +83,32 @@ func luhn(d string) bool {
 	return sum%10 == 0
 }
 
+// redact returns v with personal data replaced; v itself when it holds
+// none, so that most values cost no allocation.
+func redact(v string) string {
+	if len(v) < 11 {
+		return v // too short to hold personal data
+	}
+	for i := 0; i < len(v); {
+		if !is(v[i], cDigit) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(v) && is(v[j], cDigit) {
+			j++
+		}
+		if j-i == 17 && j < len(v) && (v[j] == 'X' || v[j] == 'x') {
+			j++
+		}
+		if j-i >= 11 && piiKind(v[i:j]) != "" {
+			return string(appendRedacted(nil, v))
+		}
+		i = j
+	}
+	return v
+}
+
 // appendRedacted appends v to dst with personal data replaced.
 func appendRedacted(dst []byte, v string) []byte {
 	if len(v) < 11 {

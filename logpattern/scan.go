@@ -143,7 +143,7 @@ func (s *scanner) scan(msg string) {
 		if i == n {
 			return
 		}
-		if msg[i]-'A' < 26 && len(s.toks) < s.maxTokens-1 {
+		if msg[i]-'A' < 26 && i+4 < n && msg[i+3] == ' ' && len(s.toks) < s.maxTokens-1 {
 			if lo, hi, end := wordDateLen(msg[i:]); end > 0 {
 				s.rawLo = int32(i)
 				s.maskDate(msg[i:i+end], lo, hi)
@@ -173,7 +173,7 @@ func (s *scanner) scan(msg string) {
 			}
 		}
 		s.high = s.high || or&cHigh != 0
-		if or&(cDigit|cHigh) == 0 && j-i <= 5 && s.joinUnit(msg, i, j) {
+		if or&(cDigit|cHigh) == 0 && j-i <= 5 && len(s.toks) > 0 && s.toks[len(s.toks)-1].hash == wildHash && s.joinUnit(msg, i, j) {
 			i = j
 			continue
 		}
@@ -210,17 +210,34 @@ func (s *scanner) maskToken(t string, or uint16) {
 		// A long token without spaces is data (a blob, a list, a dump);
 		// a number is a variable.
 		s.emitVar(0, len(t))
-	} else {
-		s.maskText(t, 0, len(t))
+		s.toks = append(s.toks, token{
+			rawLo: s.rawLo, rawHi: s.rawLo + int32(len(t)), lo: int32(s.tokOut), hi: int32(len(s.out)),
+			spanLo: spanLo, spanHi: spanLo + 1, hash: wildHash,
+		})
+		return
 	}
+	if or&cDigit != 0 {
+		// Words with digits that come out as they are (tty2, e820,
+		// org.apache.hadoop.mapreduce.v2.app.MRAppMaster) recur.
+		h := hashString(t)
+		if e := s.cachedLiteral(t, h); e != nil {
+			s.out = append(s.out, t...)
+			s.toks = append(s.toks, token{rawLo: s.rawLo, rawHi: s.rawLo + int32(len(t)), lo: int32(s.tokOut), hi: int32(len(s.out)),
+				spanLo: spanLo, spanHi: spanLo, hash: h, hasDigit: true})
+			return
+		}
+	}
+	s.maskText(t, 0, len(t))
 	out := s.out[s.tokOut:]
 	spanHi := int32(len(s.spans))
-	if spanHi == spanLo && or&cDigit == 0 {
+	if spanHi == spanLo {
 		s.cacheLiteral(t)
 	}
 	digit := false
-	for _, b := range out {
-		digit = digit || is(b, cDigit)
+	if or&cDigit != 0 {
+		for _, b := range out {
+			digit = digit || is(b, cDigit)
+		}
 	}
 	s.toks = append(s.toks, token{
 		rawLo: s.rawLo, rawHi: s.rawLo + int32(len(t)), lo: int32(s.tokOut), hi: int32(len(s.out)),
@@ -794,6 +811,9 @@ func hasBoolNull(t string) bool {
 	if len(t) < 4 || len(t) > 9 {
 		return false
 	}
+	if c := t[0] | 0x20; c != 't' && c != 'f' && c != 'n' && is(t[0], cLetter) {
+		return false // starts with a letter that starts none of them
+	}
 	i, j := 0, len(t)
 	for i < j && !is(t[i], cLetter) {
 		i++
@@ -805,13 +825,20 @@ func hasBoolNull(t string) bool {
 }
 
 func isBoolNull(s string) bool {
-	switch len(s) {
-	case 4:
-		return strings.EqualFold(s, "true") || strings.EqualFold(s, "null")
-	case 5:
-		return strings.EqualFold(s, "false")
+	if len(s) < 4 || len(s) > 5 {
+		return false
 	}
-	return false
+	// One 32-bit load of the lowered first four letters.
+	w := (uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24) | 0x20202020
+	const (
+		true4 = 't' | 'r'<<8 | 'u'<<16 | 'e'<<24
+		null4 = 'n' | 'u'<<8 | 'l'<<16 | 'l'<<24
+		fals4 = 'f' | 'a'<<8 | 'l'<<16 | 's'<<24
+	)
+	if len(s) == 4 {
+		return (w == true4 || w == null4) && is(s[0], cLetter) && is(s[1], cLetter) && is(s[2], cLetter) && is(s[3], cLetter)
+	}
+	return w == fals4 && s[4]|0x20 == 'e' && is(s[0], cLetter) && is(s[1], cLetter) && is(s[2], cLetter) && is(s[3], cLetter)
 }
 
 // isEmail: local@domain.tld with a plausible local part and domain.

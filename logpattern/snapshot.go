@@ -148,7 +148,7 @@ func Restore(data []byte) (*Miner, error) {
 			}
 			leaf = kid
 		}
-		c.template = joinTokens(c.strs)
+		c.setTemplate()
 		m.insert(leaf, c)
 	}
 	for _, a := range s.Aliases {

@@ -282,7 +282,7 @@ func (m *Miner) joinSiblings(leaf *node, toks []token) *cluster {
 			dest.clusters = append(dest.clusters, surv)
 		}
 		surv.toks[p], surv.strs[p], surv.word[p] = wildHash, wildcard, false
-		surv.template = strings.Join(surv.strs, " ")
+		surv.setTemplate()
 		m.stats.Changed++
 		return surv
 	}
@@ -443,7 +443,7 @@ func (m *Miner) merge(c *cluster, toks []token) bool {
 		c.word[i] = false
 	}
 	if changed {
-		c.template = strings.Join(c.strs, " ")
+		c.setTemplate()
 		m.stats.Changed++
 	}
 	return changed
@@ -464,7 +464,7 @@ func (m *Miner) create(leaf *node, toks []token) *cluster {
 			c.strs[i] = string(m.sc.out[t.lo:t.hi])
 		}
 	}
-	c.template = strings.Join(c.strs, " ")
+	c.setTemplate()
 	m.insert(leaf, c)
 	m.stats.Created++
 	for m.stats.Clusters > m.cfg.MaxClusters {
@@ -544,19 +544,28 @@ func (m *Miner) detach(c *cluster) {
 	m.prune(leaf)
 }
 
-// params extracts the values behind the <*> of c's template from toks.
-func (m *Miner) params(c *cluster, toks []token) []string {
-	if m.cfg.NoParams {
-		return nil
+// setTemplate sets the template text from the token texts.
+func (c *cluster) setTemplate() {
+	c.template = strings.Join(c.strs, " ")
+	c.nparams = strings.Count(c.template, wildcard)
+}
+
+// params appends to dst the values behind the <*> of c's template in
+// toks. The values are substrings of the message (so they keep it in
+// memory while they are held); a value holding personal data is a new
+// string with the data redacted.
+func (m *Miner) params(c *cluster, toks []token, dst []string) []string {
+	if m.cfg.NoParams || c.nparams == 0 {
+		return dst
 	}
-	m.pbuf = m.pbuf[:0]
-	m.pend = m.pend[:0]
+	if dst == nil {
+		dst = make([]string, 0, c.nparams)
+	}
 	for i, h := range c.toks {
 		t := &toks[i]
 		switch h {
 		case wildHash:
-			m.pbuf = appendRedacted(m.pbuf, m.sc.raw(t))
-			m.pend = append(m.pend, len(m.pbuf))
+			dst = append(dst, redact(m.sc.raw(t)))
 			continue
 		case patHash:
 			raw := m.sc.raw(t)
@@ -564,24 +573,15 @@ func (m *Miner) params(c *cluster, toks []token) []string {
 			if len(raw) >= len(p.pre)+len(p.suf) && strings.HasPrefix(raw, p.pre) && strings.HasSuffix(raw, p.suf) {
 				raw = raw[len(p.pre) : len(raw)-len(p.suf)]
 			}
-			m.pbuf = appendRedacted(m.pbuf, raw)
-			m.pend = append(m.pend, len(m.pbuf))
+			dst = append(dst, redact(raw))
 			continue
 		}
-		for _, sp := range m.sc.spans[t.spanLo:t.spanHi] {
-			m.pbuf = appendRedacted(m.pbuf, m.sc.raw(t)[sp.lo:sp.hi])
-			m.pend = append(m.pend, len(m.pbuf))
+		if t.spanHi > t.spanLo {
+			raw := m.sc.raw(t)
+			for _, sp := range m.sc.spans[t.spanLo:t.spanHi] {
+				dst = append(dst, redact(raw[sp.lo:sp.hi]))
+			}
 		}
 	}
-	if len(m.pend) == 0 {
-		return nil
-	}
-	all := string(m.pbuf)
-	ps := make([]string, len(m.pend))
-	start := 0
-	for i, end := range m.pend {
-		ps[i] = all[start:end]
-		start = end
-	}
-	return ps
+	return dst
 }

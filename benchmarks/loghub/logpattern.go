@@ -9,6 +9,7 @@ import (
 // logpatternMiner is Seismo's miner.
 type logpatternMiner struct {
 	m     *logpattern.Miner
+	mt    logpattern.Match  // reused by Add, as a pipeline does
 	final map[uint64]string // templates by cluster, built by Final after mining
 }
 
@@ -37,7 +38,10 @@ func newLogpatternMiner(s minerSpec) (miner, error) {
 	return &logpatternMiner{m: m}, nil
 }
 
-func (l *logpatternMiner) Add(msg string) string { return l.m.Add(msg).Template }
+func (l *logpatternMiner) Add(msg string) string {
+	l.m.AddTo(msg, &l.mt)
+	return l.mt.Template
+}
 
 // AddGroup implements grouper.
 func (l *logpatternMiner) AddGroup(msg string) uint64 {
