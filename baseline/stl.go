@@ -120,7 +120,8 @@ func fitSTL(p *prepared, sc *scratch) *STLModel {
 	// Without gaps that is every value, and its passes need no weights
 	// (unit). S holds Σ seasons at k once the first season's change is
 	// added; until then it is zero and is neither cleared nor read.
-	unit := g.valid == n
+	finite := g.valid == n
+	unit := finite
 	if !unit {
 		for k, v := range y {
 			w[k] = 0
@@ -155,7 +156,7 @@ func fitSTL(p *prepared, sc *scratch) *STLModel {
 	}
 	cb := floats(&sc.cells, 3*maxP)
 	sum, cnt, dph := cb[:maxP], cb[maxP:2*maxP], cb[2*maxP:]
-	movingAverage(T, y, S, w, window, nil, 1, pre, pass{unit: unit, zero: true})
+	movingAverage(T, y, S, w, window, nil, 1, pre, pass{unit: unit, zero: true, finite: finite})
 	for _, robust := range []bool{false, true} {
 		h := math.NaN() // no reweighting
 		if robust {
@@ -172,12 +173,12 @@ func fitSTL(p *prepared, sc *scratch) *STLModel {
 			if i == 0 {
 				hs = h
 			}
-			seasonSums(s, runs[i], y, T, S, w, sum[:s.P], cnt[:s.P], d, hs, pass{unit: unit, zero: zero})
+			seasonSums(s, runs[i], y, T, S, w, sum[:s.P], cnt[:s.P], d, hs, pass{unit: unit, zero: zero, finite: finite})
 			zero = zero && d == nil
 			finishSeason(s, runs[i], sum[:len(s.V)], cnt[:len(s.V)], dph[:s.P], g.valid)
 		}
 		last := seasons[len(seasons)-1].P
-		movingAverage(T, y, S, w, window, dph[:last], last, pre, pass{unit: unit, zero: zero})
+		movingAverage(T, y, S, w, window, dph[:last], last, pre, pass{unit: unit, zero: zero, finite: finite})
 		zero = false
 	}
 	m.scale = scaleProfileOf(y, T, S, p.steps, g.norm, sc)
@@ -251,6 +252,8 @@ func movingAverage(T, y, S, w []float64, window int, d []float64, P int, pre []f
 			} else {
 				sum = prefixPairs(qs, ys, ss, sum)
 			}
+		case o.finite && ss != nil:
+			sum, wsum = finiteWeightedPrefixPairs(qs, qw, ys, ss, ws, sum, wsum)
 		default:
 			sum, wsum = weightedPrefixPairs(qs, qw, ys, ss, ws, sum, wsum)
 		}
@@ -374,6 +377,27 @@ func weightedPrefixPairs(qs, qw, y, s, w []float64, sum, wsum float64) (float64,
 	return sum, wsum
 }
 
+// finiteWeightedPrefixPairs is weightedPrefixPairs for y without NaN
+// and s non-nil: a zero weight adds zero, untested.
+func finiteWeightedPrefixPairs(qs, qw, y, s, w []float64, sum, wsum float64) (float64, float64) {
+	qs, qw, s, w = qs[:len(y)], qw[:len(y)], s[:len(y)], w[:len(y)]
+	i := 0
+	for ; i+1 < len(y); i += 2 {
+		w0, w1 := w[i], w[i+1]
+		a0, a1 := w0*(y[i]-s[i]), w1*(y[i+1]-s[i+1])
+		qs[i], qw[i] = sum+a0, wsum+w0
+		sum += a0 + a1
+		wsum += w0 + w1
+		qs[i+1], qw[i+1] = sum, wsum
+	}
+	if i < len(y) {
+		sum += w[i] * (y[i] - s[i])
+		wsum += w[i]
+		qs[i], qw[i] = sum, wsum
+	}
+	return sum, wsum
+}
+
 // windowMean sets T[k] to s/w, or to NaN and reports true when w holds
 // no weight.
 func windowMean(T []float64, k int, s, w float64) bool {
@@ -439,6 +463,22 @@ func seasonSums(s *season, runs []int32, y, T, S, w, sum, cnt, d []float64, h fl
 		case d != nil:
 			addPeriodic(ss, d, base)
 		}
+		sm, cn := sum[:len(ys)], cnt[:len(ys)]
+		if o.finite && ss != nil && h > 0 {
+			// The weights and the sums in one loop: no value is missing.
+			for i, v := range ys {
+				r := v - ts[i] - ss[i]
+				u := r * ih
+				wk := 0.0
+				if u2 := u * u; u2 < 1 {
+					wk = (1 - u2) * (1 - u2)
+				}
+				ws[i] = wk
+				sm[i] += wk * r
+				cn[i] += wk
+			}
+			continue
+		}
 		switch {
 		case math.IsNaN(h):
 		case h > 0:
@@ -462,7 +502,6 @@ func seasonSums(s *season, runs []int32, y, T, S, w, sum, cnt, d []float64, h fl
 				}
 			}
 		}
-		sm, cn := sum[:len(ys)], cnt[:len(ys)]
 		switch {
 		case o.unit && ss == nil:
 			for i, v := range ys {
@@ -478,6 +517,11 @@ func seasonSums(s *season, runs []int32, y, T, S, w, sum, cnt, d []float64, h fl
 					sm[i] += wk * (ys[i] - ts[i])
 					cn[i] += wk
 				}
+			}
+		case o.finite:
+			for i, wk := range ws {
+				sm[i] += wk * (ys[i] - ts[i] - ss[i])
+				cn[i] += wk
 			}
 		default:
 			for i, wk := range ws {
@@ -519,8 +563,9 @@ func seasonSums(s *season, runs []int32, y, T, S, w, sum, cnt, d []float64, h fl
 
 // pass describes the state of a fitting pass's inputs.
 type pass struct {
-	unit bool // every weight is 1 (no gaps, not robust): w is not read
-	zero bool // S is zero: not read; a season's change is copied to it, not added
+	unit   bool // every weight is 1 (no gaps, not robust): w is not read
+	zero   bool // S is zero: not read; a season's change is copied to it, not added
+	finite bool // y has no gap (NaN): a zero weight needs no test
 }
 
 // copyPeriodic sets ss[i] to d[(base+i) mod len(d)], in runs without a
