@@ -188,7 +188,7 @@ func (l *loader) validateLogs(c *Config) {
 			switch {
 			case !model.LegacyValidation.IsValidLabelName(k):
 				l.errs.Addf(field.Join(p+".labels", k), "invalid label name %q: use letters, digits and _, not starting with a digit", k)
-			case k == model.AlertNameLabel || k == "template_id":
+			case k == model.AlertNameLabel || k == "template_id" || k == "event":
 				l.errs.Addf(field.Join(p+".labels", k), "label %q is reserved: the stream sets it", k)
 			case strings.HasPrefix(k, "__"):
 				l.errs.Addf(field.Join(p+".labels", k), "label names starting with __ are reserved")

@@ -51,6 +51,7 @@ type Engine struct {
 	alerts   *alert.Manager
 	sources  map[string]source.TimeSeries
 	monitors []*monitor
+	streams  []*logStream   // log streams (logs.go)
 	location *time.Location // global.timezone, for display
 
 	ready atomic.Bool
@@ -121,6 +122,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *Engine, err 
 		calendars[name] = cal
 	}
 	for name, sc := range cfg.Sources {
+		if source.IsLogType(sc.Type) {
+			continue // log inputs are opened per log stream
+		}
 		src, err := e.openSource(name, sc, calendars)
 		if err != nil {
 			return nil, err
@@ -147,6 +151,16 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *Engine, err 
 		if sel, ok := detector.SelectionOf(m.det); ok {
 			m.chooser = newChooser(m.name(), sel, e.store, e.now)
 		}
+	}
+	for _, lc := range cfg.Logs {
+		s, err := e.newLogStream(ctx, lc)
+		if err != nil {
+			return nil, fmt.Errorf("log stream %q: %w", lc.Name, err)
+		}
+		e.streams = append(e.streams, s)
+		e.status[lc.Name] = &jobState{JobStatus: JobStatus{
+			Name: lc.Name, Kind: "log_stream", Schedule: "@every " + lc.Rate.Step.String(), Timezone: "UTC",
+		}}
 	}
 	e.alerts, err = alert.NewManager(cfg.Alerting, alert.Options{
 		Logger:      e.log.With("component", "alert"),
@@ -253,9 +267,18 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 		wg.Go(func() { e.scheduled(jobsCtx, m, false) })
 	}
+	var ingest sync.WaitGroup
+	for _, s := range e.streams {
+		if _, err := c.AddFunc("@every "+s.step.String(), func() { e.scheduledStream(jobsCtx, s) }); err != nil {
+			stopAlerts()
+			<-alertsDone
+			return fmt.Errorf("schedule log stream %q: %w", s.cfg.Name, err)
+		}
+		ingest.Go(func() { e.ingest(jobsCtx, s) })
+	}
 	c.Start()
 	e.ready.Store(true)
-	e.log.Info("engine started", "monitors", len(e.monitors), "sources", len(e.sources))
+	e.log.Info("engine started", "monitors", len(e.monitors), "log_streams", len(e.streams), "sources", len(e.sources))
 
 	<-ctx.Done()
 	e.ready.Store(false)
@@ -263,9 +286,10 @@ func (e *Engine) Run(ctx context.Context) error {
 	cancelJobs()
 	stopped := c.Stop()
 	done := make(chan struct{})
-	go func() { wg.Wait(); <-stopped.Done(); close(done) }()
+	go func() { wg.Wait(); ingest.Wait(); <-stopped.Done(); close(done) }()
 	select {
 	case <-done:
+		e.finalFlush() // the inputs have stopped: nothing is counting any more
 	case <-time.After(shutdownGrace):
 		e.log.Warn("jobs still running after shutdown grace period", "grace", shutdownGrace)
 	}
