@@ -64,6 +64,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/v1/alerts", s.listAlerts)
 	s.mux.HandleFunc("GET /api/v1/jobs", s.listJobs)
 	s.mux.HandleFunc("GET /api/v1/choices", s.listChoices)
+	s.mux.HandleFunc("GET /api/v1/logs/{stream}/templates", s.listLogTemplates)
 	s.mux.HandleFunc("GET /{$}", s.index)
 }
 

@@ -1,0 +1,99 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/seismo-dev/seismo/config"
+	"github.com/seismo-dev/seismo/engine"
+	"github.com/seismo-dev/seismo/store"
+)
+
+func TestLogTemplatesAPI(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+global: {store: {dsn: %q}}
+sources:
+  applog: {type: file, path: "app.log"}
+logs:
+  - {name: app, input: applog, absorption: 1h}
+`, filepath.Join(dir, "seismo.db"))), filepath.Join(dir, "seismo.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := engine.New(context.Background(), cfg, engine.Options{
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now:    func() time.Time { return now },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(eng.Close)
+	old, recent := now.Add(-48*time.Hour), now.Add(-10*time.Minute)
+	if err := eng.Store().SaveLogFlush(context.Background(), store.LogFlush{
+		Stream: "app",
+		Templates: []store.LogTemplate{
+			{ID: 1, Template: "login <*>", Examples: []string{"login alice"}, FirstSeen: old, LastSeen: recent, Count: 30},
+			{ID: 2, Template: "disk <*> full", Examples: []string{"disk sda full"}, FirstSeen: recent, LastSeen: recent, Count: 5},
+		},
+		Counts: []store.LogCount{{ID: 1, Time: old, Count: 28}, {ID: 1, Time: recent, Count: 2}, {ID: 2, Time: recent, Count: 5}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(New(Options{Engine: eng, Version: "test"}).Handler())
+	t.Cleanup(srv.Close)
+
+	type tmpl struct {
+		ID         uint64   `json:"id"`
+		Template   string   `json:"template"`
+		Examples   []string `json:"examples"`
+		Count      int64    `json:"count"`
+		RangeCount int64    `json:"range_count"`
+		New        bool     `json:"new"`
+	}
+	get := func(query string, wantCode int) []tmpl {
+		t.Helper()
+		resp, err := http.Get(srv.URL + "/api/v1/logs/" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != wantCode {
+			t.Fatalf("GET %s: status %d, want %d", query, resp.StatusCode, wantCode)
+		}
+		var body struct {
+			Status string `json:"status"`
+			Data   struct {
+				Templates []tmpl `json:"templates"`
+			} `json:"data"`
+			Error string `json:"error"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+			t.Fatal(err)
+		}
+		if wantCode != http.StatusOK && body.Error == "" {
+			t.Errorf("GET %s: no error message", query)
+		}
+		return body.Data.Templates
+	}
+
+	all := get("app/templates", http.StatusOK)
+	if len(all) != 2 || all[0].ID != 1 || all[0].RangeCount != 30 || all[0].New || !all[1].New || all[1].Examples[0] != "disk sda full" {
+		t.Errorf("all time = %+v", all)
+	}
+	lastHour := get(fmt.Sprintf("app/templates?from=%d&to=%s", now.Add(-time.Hour).Unix(), now.Format(time.RFC3339)), http.StatusOK)
+	if len(lastHour) != 2 || lastHour[0].ID != 2 || lastHour[0].RangeCount != 5 || lastHour[1].RangeCount != 2 || lastHour[1].Count != 30 {
+		t.Errorf("last hour = %+v, want the disk template first (5), then login (2 of 30)", lastHour)
+	}
+	get("nope/templates", http.StatusNotFound)
+	get("app/templates?from=yesterday", http.StatusBadRequest)
+	get(fmt.Sprintf("app/templates?from=%d&to=%d", now.Unix(), now.Add(-time.Hour).Unix()), http.StatusBadRequest)
+}
