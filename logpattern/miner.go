@@ -132,6 +132,7 @@ func New(cfg Config) (*Miner, error) {
 	for _, mk := range cfg.Masks {
 		m.masks = append(m.masks, regexp.MustCompile(mk.Regex)) // validated above
 	}
+	m.sc = scanner{}.withCaches()
 	m.sc.maxTokens = cfg.MaxTokens
 	m.sc.maxTokenBytes = cfg.MaxTokenBytes
 	m.sc.maskKV = cfg.MaskKeyValues

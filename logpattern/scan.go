@@ -106,7 +106,8 @@ type scanner struct {
 	maxTokens     int
 	maxTokenBytes int
 	maskKV        bool
-	lits          *[litSlots]litSlot // tokens known to need no mask
+	lits          *[litSlots]litSlot     // tokens known to need no mask
+	shapeCache    *[shapeSlots]shapeSlot // masks of tokens with digits, by shape
 
 	msg      string // the message being scanned
 	rawLo    int32  // start of the current token in msg
@@ -216,21 +217,23 @@ func (s *scanner) maskToken(t string, or uint16) {
 		})
 		return
 	}
-	if or&cDigit != 0 {
-		// Words with digits that come out as they are (tty2, e820,
-		// org.apache.hadoop.mapreduce.v2.app.MRAppMaster) recur.
-		h := hashString(t)
-		if e := s.cachedLiteral(t, h); e != nil {
-			s.out = append(s.out, t...)
-			s.toks = append(s.toks, token{rawLo: s.rawLo, rawHi: s.rawLo + int32(len(t)), lo: int32(s.tokOut), hi: int32(len(s.out)),
-				spanLo: spanLo, spanHi: spanLo, hash: h, hasDigit: true})
-			return
+	var shape *shapeSlot
+	if or&cDigit != 0 && len(t) <= maxShapeBytes && s.shapeCache != nil {
+		// The masks of a token do not depend on the values of its
+		// digits, only on where they are: 10.0.0.12:80 is masked like
+		// 10.2.0.17:99 was.
+		k := shapeHash(t)
+		shape = &s.shapeCache[k&(shapeSlots-1)]
+		if shape.key != k || !s.applyShape(t, shape) {
+			s.maskText(t, 0, len(t))
+			shape.store(k, s.spans[spanLo:])
 		}
+	} else {
+		s.maskText(t, 0, len(t))
 	}
-	s.maskText(t, 0, len(t))
 	out := s.out[s.tokOut:]
 	spanHi := int32(len(s.spans))
-	if spanHi == spanLo {
+	if spanHi == spanLo && shape == nil {
 		s.cacheLiteral(t)
 	}
 	digit := false
@@ -382,6 +385,96 @@ func isMonthName(s string) bool {
 	return false
 }
 
+// The shape cache maps the shape of a token with digits (its text with
+// every digit written 0) to the variables the masks found in it. Masking
+// depends on where digits are, never on their values, and the masked
+// text is the token with each variable replaced by <*>, so the spans
+// alone rebuild it. Direct-mapped, keyed by a 64-bit hash of the shape.
+const (
+	shapeSlots    = 4096
+	maxShapeSpans = 6
+	maxShapeBytes = 255
+)
+
+type shapeSlot struct {
+	key   uint64 // shapeHash of the token; 0 for an empty slot
+	n     uint8
+	spans [maxShapeSpans][2]uint8
+}
+
+// withCaches returns s with its caches allocated; a scanner without them
+// masks every token from scratch.
+func (s scanner) withCaches() scanner {
+	s.lits = new([litSlots]litSlot)
+	s.shapeCache = new([shapeSlots]shapeSlot)
+	return s
+}
+
+// store records the spans of a token of shape k, if they fit.
+func (e *shapeSlot) store(k uint64, spans []span) {
+	if len(spans) > maxShapeSpans {
+		return
+	}
+	e.key, e.n = k, uint8(len(spans))
+	for i, sp := range spans {
+		e.spans[i] = [2]uint8{uint8(sp.lo), uint8(sp.hi)}
+	}
+}
+
+// applyShape writes the masked text of t from the spans of its shape. It
+// reports false (writing nothing) for spans that do not fit t, which
+// only a hash collision can cause.
+func (s *scanner) applyShape(t string, e *shapeSlot) bool {
+	pos := 0
+	for _, sp := range e.spans[:e.n] {
+		if int(sp[0]) < pos || sp[0] >= sp[1] || int(sp[1]) > len(t) {
+			return false
+		}
+		pos = int(sp[1])
+	}
+	pos = 0
+	for _, sp := range e.spans[:e.n] {
+		s.out = append(s.out, t[pos:sp[0]]...)
+		s.out = append(s.out, wildcard...)
+		s.spans = append(s.spans, span{int32(sp[0]), int32(sp[1])})
+		pos = int(sp[1])
+	}
+	s.out = append(s.out, t[pos:]...)
+	return true
+}
+
+// shapeHash hashes t with its digits written 0 (never 0 itself).
+func shapeHash(t string) uint64 {
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+	)
+	h := uint64(len(t)) * hashK0
+	for ; len(t) >= 8; t = t[8:] {
+		w := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
+		// Per byte: y = b^'0' is below 10 exactly for digits (and b < 0x80).
+		y := w ^ 0x30*ones
+		digit := ^((y | high) - 10*ones) & ^y & high
+		w &^= (digit >> 7) * 0x0F // '0'-'9' → '0'
+		h = (h ^ w) * hashK1
+		h ^= h >> 31
+	}
+	var w uint64
+	for i := 0; i < len(t); i++ {
+		b := t[i]
+		if b-'0' < 10 {
+			b = '0'
+		}
+		w |= uint64(b) << (8 * i)
+	}
+	h = (h ^ w) * hashK1
+	h ^= h >> 29
+	h *= hashK2
+	h ^= h >> 32
+	return h | 1
+}
+
 // litSlots is the size of the direct-mapped cache of tokens known to need
 // no mask (a power of two). A slot holds one token; a newer token with the
 // same slot replaces it.
@@ -407,7 +500,7 @@ func (s *scanner) cachedLiteral(t string, h uint64) *litSlot {
 
 func (s *scanner) cacheLiteral(t string) {
 	if s.lits == nil {
-		s.lits = new([litSlots]litSlot)
+		return
 	}
 	h := hashString(t)
 	// A copy: t points into the caller's message.

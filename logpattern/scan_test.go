@@ -1,6 +1,7 @@
 package logpattern
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -187,8 +188,14 @@ func FuzzTokenize(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, msg string) {
-		s := scanner{maxTokens: 8, maxTokenBytes: 32}
+		s := scanner{maxTokens: 8, maxTokenBytes: 32}.withCaches()
 		s.scan(msg)
+		// Scanning again goes through the caches: the same result.
+		first := scanResult(&s)
+		s.scan(msg)
+		if again := scanResult(&s); again != first {
+			t.Fatalf("%q: cached scan %q, first scan %q", msg, again, first)
+		}
 		for _, tk := range s.toks {
 			raw := s.raw(&tk)
 			out := string(s.out[tk.lo:tk.hi])
@@ -208,6 +215,38 @@ func FuzzTokenize(f *testing.F) {
 			}
 		}
 	})
+}
+
+// scanResult renders the scanner's tokens, masked texts, spans, hashes
+// and flags for comparison.
+func scanResult(s *scanner) string {
+	var b strings.Builder
+	for _, tk := range s.toks {
+		fmt.Fprintf(&b, "%q %q %v %x %v %v|", s.raw(&tk), s.out[tk.lo:tk.hi], s.spans[tk.spanLo:tk.spanHi], tk.hash, tk.hasDigit, tk.isWord)
+	}
+	return b.String()
+}
+
+// TestScanCaches checks that the literal and shape caches are invisible:
+// every Loghub message scans the same with warm caches as with cold ones.
+func TestScanCaches(t *testing.T) {
+	sets := loadLoghub(t)
+	warm := scanner{maxTokens: DefaultMaxTokens, maxTokenBytes: DefaultMaxTokenBytes}.withCaches()
+	for _, set := range sets {
+		for _, msg := range set.content {
+			warm.scan(msg)
+		}
+	}
+	cold := scanner{maxTokens: DefaultMaxTokens, maxTokenBytes: DefaultMaxTokenBytes}
+	for _, set := range sets {
+		for _, msg := range set.content {
+			cold.scan(msg)
+			warm.scan(msg)
+			if a, b := scanResult(&cold), scanResult(&warm); a != b {
+				t.Fatalf("%s %q:\ncold %s\nwarm %s", set.name, msg, a, b)
+			}
+		}
+	}
 }
 
 func hasLongDigitRun(s string, n int) bool {
