@@ -53,6 +53,7 @@ Commands:
   validate     check a configuration file and print every error
   once         run one job now and print its events
   detect       score a CSV file, print its anomalies and optionally plot them
+  logs mine    mine a log file into templates and print them with their counts
   demo-config  print the built-in demo configuration
   version      print the version
 
@@ -79,6 +80,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdOnce(rest, stdout, stderr)
 	case "detect":
 		err = cmdDetect(rest, stdout, stderr)
+	case "logs":
+		err = cmdLogs(rest, stdout, stderr)
 	case "demo-config":
 		err = cmdDemoConfig(rest, stdout, stderr)
 	case "version", "--version", "-version":
