@@ -101,7 +101,8 @@ type cluster struct {
 	word     []bool   // the token is a word: no digit, no variable
 	pats     []tokPat // the patterns where toks is patHash (nil if none)
 	template string
-	nparams  int // the <*> in template
+	nparams  int     // the <*> in template
+	vars     []int32 // positions of the tokens with a <*>
 	count    uint64
 	first    uint64
 	last     uint64

@@ -9,6 +9,10 @@ package logpattern
 // Luhn check digit) is replaced by <ID>, <MOBILE> or <CARD>. Numbers
 // written with separators inside (6222 0212 …) are not recognised.
 
+// minPIIDigits is the shortest run of digits that may be personal data
+// (a mobile number).
+const minPIIDigits = 11
+
 // PII placeholders written into parameters.
 const (
 	PIIChinaID = "<ID>"

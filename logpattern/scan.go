@@ -69,6 +69,7 @@ type token struct {
 	hash     uint64 // hash of the masked text
 	hasDigit bool   // the masked text still contains a digit
 	isWord   bool   // see isWordText
+	longRun  bool   // the token has a run of 11 or more digits (maybe personal data)
 }
 
 // word reports whether the token is a word (see isWordText).
@@ -213,11 +214,12 @@ func (s *scanner) maskToken(t string, or uint16) {
 		s.emitVar(0, len(t))
 		s.toks = append(s.toks, token{
 			rawLo: s.rawLo, rawHi: s.rawLo + int32(len(t)), lo: int32(s.tokOut), hi: int32(len(s.out)),
-			spanLo: spanLo, spanHi: spanLo + 1, hash: wildHash,
+			spanLo: spanLo, spanHi: spanLo + 1, hash: wildHash, longRun: maxDigitRun(t) >= minPIIDigits,
 		})
 		return
 	}
 	var shape *shapeSlot
+	longRun := false
 	if or&cDigit != 0 && len(t) <= maxShapeBytes && s.shapeCache != nil {
 		// The masks of a token do not depend on the values of its
 		// digits, only on where they are: 10.0.0.12:80 is masked like
@@ -226,10 +228,12 @@ func (s *scanner) maskToken(t string, or uint16) {
 		shape = &s.shapeCache[k&(shapeSlots-1)]
 		if shape.key != k || !s.applyShape(t, shape) {
 			s.maskText(t, 0, len(t))
-			shape.store(k, s.spans[spanLo:])
+			shape.store(k, s.spans[spanLo:], maxDigitRun(t) >= minPIIDigits)
 		}
+		longRun = shape.longRun
 	} else {
 		s.maskText(t, 0, len(t))
+		longRun = or&cDigit != 0 && maxDigitRun(t) >= minPIIDigits
 	}
 	out := s.out[s.tokOut:]
 	spanHi := int32(len(s.spans))
@@ -246,6 +250,7 @@ func (s *scanner) maskToken(t string, or uint16) {
 		rawLo: s.rawLo, rawHi: s.rawLo + int32(len(t)), lo: int32(s.tokOut), hi: int32(len(s.out)),
 		spanLo: spanLo, spanHi: spanHi,
 		hash: hashBytes(out), hasDigit: digit, isWord: spanHi == spanLo && !digit && isWordText(t),
+		longRun: longRun,
 	})
 }
 
@@ -397,9 +402,24 @@ const (
 )
 
 type shapeSlot struct {
-	key   uint64 // shapeHash of the token; 0 for an empty slot
-	n     uint8
-	spans [maxShapeSpans][2]uint8
+	key     uint64 // shapeHash of the token; 0 for an empty slot
+	n       uint8
+	longRun bool // see token.longRun
+	spans   [maxShapeSpans][2]uint8
+}
+
+// maxDigitRun returns the length of the longest run of digits in t.
+func maxDigitRun(t string) int {
+	run, longest := 0, 0
+	for i := 0; i < len(t); i++ {
+		if is(t[i], cDigit) {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return longest
 }
 
 // withCaches returns s with its caches allocated; a scanner without them
@@ -411,11 +431,12 @@ func (s scanner) withCaches() scanner {
 }
 
 // store records the spans of a token of shape k, if they fit.
-func (e *shapeSlot) store(k uint64, spans []span) {
+func (e *shapeSlot) store(k uint64, spans []span, longRun bool) {
 	if len(spans) > maxShapeSpans {
+		e.key, e.longRun = 0, longRun
 		return
 	}
-	e.key, e.n = k, uint8(len(spans))
+	e.key, e.n, e.longRun = k, uint8(len(spans)), longRun
 	for i, sp := range spans {
 		e.spans[i] = [2]uint8{uint8(sp.lo), uint8(sp.hi)}
 	}

@@ -544,10 +544,17 @@ func (m *Miner) detach(c *cluster) {
 	m.prune(leaf)
 }
 
-// setTemplate sets the template text from the token texts.
+// setTemplate sets the template text from the token texts, and the
+// positions that hold variables.
 func (c *cluster) setTemplate() {
 	c.template = strings.Join(c.strs, " ")
 	c.nparams = strings.Count(c.template, wildcard)
+	c.vars = c.vars[:0]
+	for i, tok := range c.strs {
+		if strings.Contains(tok, wildcard) {
+			c.vars = append(c.vars, int32(i))
+		}
+	}
 }
 
 // params appends to dst the values behind the <*> of c's template in
@@ -561,27 +568,31 @@ func (m *Miner) params(c *cluster, toks []token, dst []string) []string {
 	if dst == nil {
 		dst = make([]string, 0, c.nparams)
 	}
-	for i, h := range c.toks {
+	for _, i := range c.vars {
 		t := &toks[i]
-		switch h {
+		raw := m.sc.raw(t)
+		switch c.toks[i] {
 		case wildHash:
-			dst = append(dst, redact(m.sc.raw(t)))
-			continue
 		case patHash:
-			raw := m.sc.raw(t)
 			p := c.pats[i]
 			if len(raw) >= len(p.pre)+len(p.suf) && strings.HasPrefix(raw, p.pre) && strings.HasSuffix(raw, p.suf) {
 				raw = raw[len(p.pre) : len(raw)-len(p.suf)]
 			}
-			dst = append(dst, redact(raw))
+		default:
+			// The template has the message's masked token.
+			for _, sp := range m.sc.spans[t.spanLo:t.spanHi] {
+				v := raw[sp.lo:sp.hi]
+				if t.longRun {
+					v = redact(v)
+				}
+				dst = append(dst, v)
+			}
 			continue
 		}
-		if t.spanHi > t.spanLo {
-			raw := m.sc.raw(t)
-			for _, sp := range m.sc.spans[t.spanLo:t.spanHi] {
-				dst = append(dst, redact(raw[sp.lo:sp.hi]))
-			}
+		if t.longRun {
+			raw = redact(raw)
 		}
+		dst = append(dst, raw)
 	}
 	return dst
 }
