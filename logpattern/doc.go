@@ -79,7 +79,10 @@
 // merged template moves down the node's child of variable words, which a
 // word without a child of its own follows; when the message's own leaf
 // has no template for it, the child of variable words and (but for the
-// first token) the wildcard child are tried too.
+// first token) the wildcard child are tried too. A template that was
+// generalised absorbs the templates it now covers, in its leaf and down
+// the other children of the nodes where its route is a variable, so that
+// one template is never held twice (their ids become aliases too).
 //
 // # Bounds
 //

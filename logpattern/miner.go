@@ -89,8 +89,9 @@ type Miner struct {
 	aliasOrder []uint64          // keys of alias, oldest first
 
 	sc   scanner
-	sib  []sibling
-	path []*node // the nodes route visited: path[i] is the node at level i
+	sib   []sibling
+	path  []*node // the nodes route visited: path[i] is the node at level i
+	cpath []*node // scratch: a cluster's path
 }
 
 // cluster is one template.
@@ -196,6 +197,9 @@ func (m *Miner) AddTo(msg string, mt *Match) {
 		}
 		c = m.create(leaf, toks)
 		change = ChangeCreated
+	}
+	if change == ChangeChanged {
+		m.absorbCovered(c, toks)
 	}
 	c.count++
 	c.last = m.line

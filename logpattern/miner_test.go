@@ -188,6 +188,23 @@ func TestMinerVariableWordInRoute(t *testing.T) {
 	}
 }
 
+func TestMinerAbsorbCovered(t *testing.T) {
+	m := newMiner(t, Config{Depth: 5, SimilarityThreshold: 0.6}) // routes by the first three tokens
+	a := m.Add("Invalid user webmaster from 10.0.0.1")
+	b := m.Add("Invalid user test9 from 10.0.0.2") // a digit: the wildcard branch
+	c := m.Add("Invalid user chen from 10.0.0.3")  // joins test9's template down the wildcard child
+	if c.ClusterID != b.ClusterID || c.Template != "Invalid user <*> from <*>" || c.Change != ChangeChanged {
+		t.Fatalf("got %+v", c)
+	}
+	// webmaster's template is covered now: one cluster is left.
+	if st := m.Stats(); st.Clusters != 1 || st.Absorbed != 1 || m.Canonical(a.ClusterID) != b.ClusterID {
+		t.Errorf("stats %+v, Canonical(%d) = %d", st, a.ClusterID, m.Canonical(a.ClusterID))
+	}
+	if got := m.Add("Invalid user webmaster from 10.0.0.4"); got.ClusterID != b.ClusterID || got.Change != ChangeNone {
+		t.Errorf("webmaster again: %+v", got)
+	}
+}
+
 func TestMinerMaxChildren(t *testing.T) {
 	m := newMiner(t, Config{MaxChildren: 2, Depth: 3})
 	for _, w := range []string{"apple", "banana", "cherry", "damson", "elder"} {
@@ -232,10 +249,11 @@ func TestMinerExplosionGuard(t *testing.T) {
 	for _, w := range []string{"aa", "bb", "cc", "dd", "ee"} {
 		last = m.Add("start " + w + " end " + w)
 	}
-	// dd is forced into a template (generalising it), which then covers ee.
+	// dd is forced into a template (generalising it), which then covers
+	// the other two, which it absorbs, and ee.
 	st := m.Stats()
-	if st.Clusters != 3 || st.Merges != 1 || last.Template != "start <*> end <*>" {
-		t.Errorf("stats %+v, last %q; want 3 clusters, 1 merge, start <*> end <*>", st, last.Template)
+	if st.Clusters != 1 || st.Merges != 1 || st.Absorbed != 2 || last.Template != "start <*> end <*>" {
+		t.Errorf("stats %+v, last %q; want 1 cluster, 1 merge, 2 absorbed, start <*> end <*>", st, last.Template)
 	}
 }
 

@@ -1,6 +1,9 @@
 package logpattern
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // edge says how a node is reached from its parent.
 type edge uint8
@@ -308,6 +311,79 @@ func (m *Miner) collectSiblings(leaf *node, toks []token, only int) {
 			m.sib = append(m.sib, sibling{c, p})
 		}
 	}
+}
+
+// absorbCovered merges into c, whose template was just generalised, the
+// clusters whose templates it now covers: those of c's leaf and, where
+// c's route takes a wildcard or variable child, those down the node's
+// other children (toks, a message c covers, leads the way below). Their
+// ids become aliases of c's, so that one template is never held twice.
+func (m *Miner) absorbCovered(c *cluster, toks []token) {
+	m.cpath = m.cpath[:0]
+	for n := c.leaf; n != nil; n = n.parent {
+		m.cpath = append(m.cpath, n)
+	}
+	slices.Reverse(m.cpath)
+	m.absorbIn(c.leaf, c)
+	for p := 0; p+1 < len(m.cpath); p++ {
+		own := m.cpath[p+1]
+		if own.kind == edgeLiteral {
+			continue
+		}
+		parent := m.cpath[p]
+		for _, kid := range parent.children {
+			m.absorbDown(kid, c, toks, p)
+		}
+		for _, kid := range [2]*node{parent.wildKid, parent.varKid} {
+			if kid != nil && kid != own {
+				m.absorbDown(kid, c, toks, p)
+			}
+		}
+	}
+}
+
+func (m *Miner) absorbDown(kid *node, c *cluster, toks []token, p int) {
+	mark := len(m.path)
+	l := m.descend(kid, toks, p+1, false)
+	m.path = m.path[:mark]
+	if l != nil {
+		m.absorbIn(l, c)
+	}
+}
+
+// absorbIn merges into c the other clusters of leaf that c covers.
+func (m *Miner) absorbIn(leaf *node, c *cluster) {
+	for k := 0; k < len(leaf.clusters); k++ {
+		d := leaf.clusters[k]
+		if d == c || !c.coversTemplate(d) {
+			continue
+		}
+		c.count += d.count
+		c.first = min(c.first, d.first)
+		c.last = max(c.last, d.last)
+		m.remove(d) // may prune leaf, which is then empty
+		m.addAlias(d.id, c.id)
+		m.stats.Absorbed++
+		k--
+	}
+}
+
+// coversTemplate reports whether every message d's template covers is
+// covered by c's.
+func (c *cluster) coversTemplate(d *cluster) bool {
+	for i, h := range c.toks {
+		switch h {
+		case d.toks[i], wildHash:
+		case patHash:
+			p, t := c.pats[i], d.strs[i]
+			if d.toks[i] == wildHash || len(t) < len(p.pre)+len(p.suf) || !strings.HasPrefix(t, p.pre) || !strings.HasSuffix(t, p.suf) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 type sibling struct {
