@@ -88,7 +88,7 @@ type Miner struct {
 	alias      map[uint64]uint64 // merged cluster id → the id it was merged into
 	aliasOrder []uint64          // keys of alias, oldest first
 
-	sc   scanner
+	sc    scanner
 	sib   []sibling
 	path  []*node // the nodes route visited: path[i] is the node at level i
 	cpath []*node // scratch: a cluster's path
