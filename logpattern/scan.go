@@ -605,6 +605,12 @@ func (s *scanner) maskText(t string, i, end int) {
 			s.emitVar(i, i+3)
 			i += 3
 			continue
+		case c == '/' && !prevAlnum && strings.HasPrefix(t[i+1:end], wildcard):
+			// A path a user mask replaced after its slash (/<*>) is a
+			// path like any other.
+			s.emitVar(i, i+1+len(wildcard))
+			i += 1 + len(wildcard)
+			continue
 		case c == '/' && !prevAlnum && i+1 < end && is(t[i+1], cPath):
 			// A path: one variable up to a delimiter that cannot be in it.
 			j := i + 1

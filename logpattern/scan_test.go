@@ -72,6 +72,7 @@ func TestMask(t *testing.T) {
 		{"none kept", "Failed none for", "Failed none for", nil},
 		{"spaces collapsed", "a   b\t\tc", "a b c", nil},
 		{"literal wildcard", "value <*> here", "value <*> here", []string{"<*>"}},
+		{"masked path", "to /<*> and a/<*>", "to <*> and a/<*>", []string{"/<*>", "<*>"}},
 		{"long digit run in word", "ab13812345678cdefghijklmn", "<*>", []string{"ab13812345678cdefghijklmn"}},
 		{"long token", strings.Repeat("ab", 100), "<*>", []string{strings.Repeat("ab", 100)}},
 		{"ctime date", "at Wed Jul 27 10:59:53 2005 ok", "at <*>:<*>:<*> ok", []string{"Wed Jul 27 10", "59", "53 2005"}},
