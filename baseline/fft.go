@@ -89,17 +89,42 @@ func fftRadix2(z, tw []complex128, inverse bool) {
 			z[i], z[j] = z[j], z[i]
 		}
 	}
-	for size := 2; size <= n; size <<= 1 {
+	// The first two stages' twiddles are 1 and ∓i: their butterflies
+	// need no multiplication (the same values: the table's −i is exact),
+	// and loops of one or two butterflies per block would cost more than
+	// the arithmetic.
+	if n >= 4 {
+		for s := 0; s+3 < n; s += 4 {
+			q := z[s : s+4 : s+4]
+			a0, a1 := q[0]+q[1], q[0]-q[1]
+			a2, a3 := q[2]+q[3], q[2]-q[3]
+			// a3·(−i) forward, a3·(+i) inverse.
+			b3 := complex(imag(a3), -real(a3))
+			if inverse {
+				b3 = -b3
+			}
+			q[0], q[2] = a0+a2, a0-a2
+			q[1], q[3] = a1+b3, a1-b3
+		}
+	} else if n == 2 {
+		z[0], z[1] = z[0]+z[1], z[0]-z[1]
+	}
+	for size := 8; size <= n; size <<= 1 {
 		half := size >> 1
 		step := 2 * n / size // e^{−2πij/size} = tw[j·step]
 		for start := 0; start < n; start += size {
 			lo, hi := z[start:start+half], z[start+half:start+size]
-			for j := range lo {
-				w := tw[j*step]
-				if inverse {
-					w = cmplxConj(w)
+			hi = hi[:len(lo)]
+			if inverse {
+				for j := range lo {
+					b := hi[j] * cmplxConj(tw[j*step])
+					a := lo[j]
+					lo[j], hi[j] = a+b, a-b
 				}
-				b := hi[j] * w
+				continue
+			}
+			for j := range lo {
+				b := hi[j] * tw[j*step]
 				a := lo[j]
 				lo[j], hi[j] = a+b, a-b
 			}
