@@ -713,16 +713,12 @@ func (s *scanner) maskAtom(t string, i, j int) {
 		isVar = isEmail(a)
 	case letters == 0:
 		isVar = isNumberish(a) || (dots == 3 && isIPv4(a))
-	case len(a) == 36:
-		isVar = isUUID(a)
-	case a[0] == '0':
-		isVar = isHex0x(a)
-	case letters == 1 && dots > 0 && (a[0] == 'v' || a[0] == 'V'):
-		isVar = isNumberish(a[1:]) // a version: v1.0.2
-	case dots >= 2:
-		isVar = isHostname(a)
-	case len(a) <= 5 && letters == len(a):
-		isVar = isBoolNull(a)
+	default:
+		isVar = len(a) == 36 && isUUID(a) ||
+			a[0] == '0' && isHex0x(a) ||
+			letters == 1 && dots > 0 && (a[0] == 'v' || a[0] == 'V') && isNumberish(a[1:]) || // a version: v1.0.2
+			dots >= 2 && isHostname(a) ||
+			len(a) <= 5 && letters == len(a) && isBoolNull(a)
 	}
 	if isVar {
 		s.emitVar(i, j)
@@ -993,7 +989,23 @@ func isDomain(s string, minLabels int) bool {
 	if labels < minLabels {
 		return false
 	}
-	return isTLD(s[strings.LastIndexByte(s, '.')+1:])
+	dot := strings.LastIndexByte(s, '.')
+	tld := s[dot+1:]
+	if isTLD(tld) {
+		return true
+	}
+	// Any country code under a generic second level: omantel.net.om,
+	// example.co.uk (but not mapred.job.id).
+	second := s[strings.LastIndexByte(s[:dot], '.')+1 : dot]
+	return len(tld) == 2 && tld[0] >= 'a' && tld[0] <= 'z' && tld[1] >= 'a' && tld[1] <= 'z' && isGenericSecondLevel(second)
+}
+
+func isGenericSecondLevel(s string) bool {
+	switch s {
+	case "com", "net", "org", "edu", "gov", "ac", "co", "or", "ne", "go", "mil":
+		return true
+	}
+	return false
 }
 
 func isTLD(s string) bool {

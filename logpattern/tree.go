@@ -165,7 +165,8 @@ func (m *Miner) best(leaf *node, toks []token) (best *cluster, sim float64, clos
 				}
 			default:
 				conflict = conflict || c.word[i] && t.word() ||
-					i == 0 && !sameLiterals(c.strs[0], m.sc.out[t.lo:t.hi])
+					(i == 0 || t.spanHi > t.spanLo && strings.Contains(c.strs[i], wildcard)) &&
+						!sameLiterals(c.strs[i], m.sc.out[t.lo:t.hi])
 			}
 		}
 		score := eq + wild
