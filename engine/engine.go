@@ -496,6 +496,11 @@ func (e *Engine) recordStatus(name, summary string, err error) {
 func (e *Engine) Close() { e.close() }
 
 func (e *Engine) close() {
+	for _, s := range e.streams {
+		if err := s.input.Close(); err != nil {
+			e.log.Warn("close log input", "stream", s.cfg.Name, "err", err)
+		}
+	}
 	for name, s := range e.sources {
 		if err := s.Close(); err != nil {
 			e.log.Warn("close source", "source", name, "err", err)

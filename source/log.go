@@ -65,6 +65,9 @@ type LogInput interface {
 	Commit(ctx context.Context, cp Checkpoint) error
 	// Stats returns the input's counters.
 	Stats() LogStats
+	// Close releases what the input holds beyond Run (a Kafka client);
+	// call it after Run has returned and the last Commit is done.
+	Close() error
 }
 
 // LogStats are a log input's counters since it was opened.

@@ -119,6 +119,9 @@ func (in *fileInput) Commit(ctx context.Context, cp Checkpoint) error {
 // Stats returns the counters.
 func (in *fileInput) Stats() LogStats { return in.stats.snapshot() }
 
+// Close does nothing: Run closes the files when it returns.
+func (in *fileInput) Close() error { return nil }
+
 // poll does one pass: it finds the files, reads what they gained, hands
 // the records to sink and flushes multi-line records that waited too long.
 func (in *fileInput) poll(ctx context.Context, sink LogSink) error {

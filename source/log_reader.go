@@ -54,6 +54,9 @@ func (in *readerInput) Commit(context.Context, Checkpoint) error { return nil }
 // Stats returns the counters.
 func (in *readerInput) Stats() LogStats { return in.stats.snapshot() }
 
+// Close does nothing: the reader belongs to the caller.
+func (in *readerInput) Close() error { return nil }
+
 type chunk struct {
 	b   []byte
 	err error
