@@ -16,7 +16,8 @@
 //     characters with a digit), UUIDs, IPv4 and IPv6 addresses (ports stay
 //     separate: <*>:<*>), MAC addresses, ISO 8601 dates and times;
 //   - paths (a '/' that does not follow a letter or digit starts one; it
-//     ends at ':', quotes and closing brackets), URLs (scheme kept:
+//     ends at ':', quotes and closing brackets; a dot ending it belongs to
+//     it), URLs (scheme kept:
 //     hdfs://<*>), e-mail addresses, host names of three or more labels
 //     ending in a common top-level domain or in a country code after a
 //     generic second level (omantel.net.om), true/false/null;

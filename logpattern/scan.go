@@ -617,7 +617,7 @@ func (s *scanner) maskText(t string, i, end int) {
 			for j < end && is(t[j], cPath) {
 				j++
 			}
-			j = trimTrailingDots(t, i+1, j)
+			// A dot ending a path belongs to it (part-00347. stays one value).
 			s.emitVar(i, j)
 			i = j
 			continue

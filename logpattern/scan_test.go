@@ -42,6 +42,7 @@ func TestMask(t *testing.T) {
 		{"path with ip", "to /10.251.42.84", "to <*>", []string{"/10.251.42.84"}},
 		{"path then port", "src: /10.250.14.38:37362", "src: <*>:<*>", []string{"/10.250.14.38", "37362"}},
 		{"path", "file /mnt/hadoop/dfs/data", "file <*>", []string{"/mnt/hadoop/dfs/data"}},
+		{"path with a dot at the end", "allocateBlock: /user/root/part-00347. blk_1", "allocateBlock: <*> <*>", []string{"/user/root/part-00347.", "blk_1"}},
 		{"path in parens", "chdir(/p/gb2/t800) failed", "chdir(<*>) failed", []string{"/p/gb2/t800"}},
 		{"path quoted", "node '/udev/vcsa2'", "node '<*>'", []string{"/udev/vcsa2"}},
 		{"slash word kept", "power/control problem", "power/control problem", nil},
