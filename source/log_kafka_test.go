@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -97,9 +98,11 @@ func TestKafkaInput(t *testing.T) {
 	if diff := cmp.Diff([]string{" logs/0@3 four", " logs/0@4 five"}, kafkaRun(t, brokers, "g", 2, true)); diff != "" {
 		t.Errorf("uncommitted records (-want +got):\n%s", diff)
 	}
-	// A huge value is cut to max_line_bytes and counted.
+	// A huge value is cut to max_line_bytes (64 here); its NUL bytes
+	// become U+FFFD.
 	produce("msg=" + string(make([]byte, 200)))
-	if got := kafkaRun(t, brokers, "g", 1, true); len(got) != 1 {
-		t.Errorf("huge record: %v", got)
+	got = kafkaRun(t, brokers, "g", 1, true)
+	if want := " logs/0@5 " + strings.Repeat("\uFFFD", 60); len(got) != 1 || got[0] != want {
+		t.Errorf("huge record: %q, want %q", got, want)
 	}
 }
