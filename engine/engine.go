@@ -162,6 +162,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *Engine, err 
 			Name: lc.Name, Kind: "log_stream", Schedule: "@every " + lc.Rate.Step.String(), Timezone: "UTC",
 		}}
 	}
+	if len(e.streams) > 0 {
+		e.reg.MustRegister(logCollector{e})
+	}
 	e.alerts, err = alert.NewManager(cfg.Alerting, alert.Options{
 		Logger:      e.log.With("component", "alert"),
 		Registerer:  e.reg,

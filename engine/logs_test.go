@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/seismo-dev/seismo/alert"
 	"github.com/seismo-dev/seismo/config"
 	"github.com/seismo-dev/seismo/source"
@@ -195,6 +198,9 @@ func TestLogStreamEvents(t *testing.T) {
 	if _, err := lt.e.LogTemplates(context.Background(), "nope", time.Time{}, time.Time{}); err == nil {
 		t.Error("unknown stream: want an error")
 	}
+	if n := testutil.ToFloat64(logCollectorFor(lt.e, "seismo_log_templates")); n != 4 {
+		t.Errorf("seismo_log_templates = %v, want 4", n)
+	}
 
 	// A restart restores the miner: known templates are not new again,
 	// and their ids are the same.
@@ -298,4 +304,26 @@ func appendString(path, s string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// logCollectorFor returns the engine's log metrics filtered to one name.
+func logCollectorFor(e *Engine, name string) prometheus.Collector {
+	return filtered{c: logCollector{e}, name: name}
+}
+
+type filtered struct {
+	c    prometheus.Collector
+	name string
+}
+
+func (f filtered) Describe(ch chan<- *prometheus.Desc) { f.c.Describe(ch) }
+
+func (f filtered) Collect(ch chan<- prometheus.Metric) {
+	all := make(chan prometheus.Metric, 64)
+	go func() { f.c.Collect(all); close(all) }()
+	for m := range all {
+		if strings.Contains(m.Desc().String(), `"`+f.name+`"`) {
+			ch <- m
+		}
+	}
 }
