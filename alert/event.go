@@ -17,6 +17,7 @@ const (
 	KindAnomaly       Kind = "anomaly"        // a monitor's detector flagged a point
 	KindNewTemplate   Kind = "new_template"   // a log stream met a template it had not seen
 	KindTemplateRate  Kind = "template_rate"  // a log template's rate left its baseline
+	KindErrorRatio    Kind = "error_ratio"    // the share of error-level lines in a log stream left its baseline
 	KindCheckMismatch Kind = "check_mismatch" // a consistency check found rows that disagree
 )
 

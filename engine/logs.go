@@ -25,11 +25,6 @@ import (
 	"github.com/seismo-dev/seismo/store"
 )
 
-// KindErrorRatio is the kind of the events a log stream raises when the
-// share of its error-level records leaves its baseline. alert has no kind
-// for it yet; it is declared here until it does.
-const KindErrorRatio alert.Kind = "error_ratio"
-
 // Label names a log stream sets on its events.
 const (
 	labelTemplateID = "template_id" // the template's id in the stream
@@ -453,7 +448,7 @@ func (e *Engine) evaluate(ctx context.Context, s *logStream, now time.Time) (*lo
 		m    *monitor
 		kind alert.Kind
 		dst  **Result
-	}{{s.rate, alert.KindTemplateRate, &run.Rate}, {s.errRatio, KindErrorRatio, &run.ErrorRatio}} {
+	}{{s.rate, alert.KindTemplateRate, &run.Rate}, {s.errRatio, alert.KindErrorRatio, &run.ErrorRatio}} {
 		if j.m == nil {
 			continue
 		}
@@ -559,7 +554,7 @@ func (s *logStream) decorate(ev *alert.Event, kind alert.Kind) {
 		ev.Annotations = map[string]string{}
 	}
 	_, custom := s.cfg.Annotations["summary"]
-	if kind == KindErrorRatio {
+	if kind == alert.KindErrorRatio {
 		if !custom {
 			ev.Annotations["summary"] = fmt.Sprintf("%s: %.1f%% of the records per %s are errors, expected %.1f%% (band %.1f%%..%.1f%%)",
 				s.cfg.Name, 100*ev.Value, s.step, 100*ev.Expected, 100*ev.Lower, 100*ev.Upper)

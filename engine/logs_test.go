@@ -171,7 +171,7 @@ func TestLogStreamEvents(t *testing.T) {
 		}
 	}
 
-	ratio := lt.events(KindErrorRatio)
+	ratio := lt.events(alert.KindErrorRatio)
 	var ratioSpike bool
 	for _, ev := range ratio {
 		if ev.Time.Equal(spikeAt) && ev.Value > 0.3 {
