@@ -108,5 +108,15 @@
 // not allocate per message with AddTo and a reused Match, nor with
 // Config.NoParams; Add allocates the Params slice.
 //
+// Masking depends on where a message has digits, never on their values.
+// Three caches use that: literal tokens (4096 slots), the masks of tokens
+// with digits by shape, digits written 0 (4096 slots), and whole messages
+// by shape with the cluster they matched (512 slots, printable ASCII
+// without user masks, valid until a template or the tree changes). They
+// are invisible: the results are those of a full scan (tested on the
+// Loghub data). On Loghub-2k, three messages in four hit the message cache
+// the first time they are seen. The caches take about 0.3 MiB per miner,
+// and up to 0.6 MiB more for the tokens the message cache keeps.
+//
 // The package is pure: no I/O, no goroutines, no mutable globals.
 package logpattern

@@ -89,6 +89,8 @@ type Miner struct {
 	aliasOrder []uint64          // keys of alias, oldest first
 
 	sc    scanner
+	lines *lineCache // nil with user masks
+	epoch uint64     // counts the changes of templates and tree
 	sib   []sibling
 	path  []*node // the nodes route visited: path[i] is the node at level i
 	cpath []*node // scratch: a cluster's path
@@ -135,6 +137,9 @@ func New(cfg Config) (*Miner, error) {
 		m.masks = append(m.masks, regexp.MustCompile(mk.Regex)) // validated above
 	}
 	m.sc = scanner{}.withCaches()
+	if len(cfg.Masks) == 0 {
+		m.lines = new(lineCache)
+	}
 	m.sc.maxTokens = cfg.MaxTokens
 	m.sc.maxTokenBytes = cfg.MaxTokenBytes
 	m.sc.maskKV = cfg.MaskKeyValues
@@ -164,6 +169,22 @@ func (m *Miner) AddTo(msg string, mt *Match) {
 	m.stats.Lines++
 	params := mt.Params[:0]
 	*mt = Match{Params: params}
+	if m.lines != nil && len(msg) <= m.cfg.MaxLineBytes {
+		// A message of a shape seen since the last change of the
+		// templates takes the same way as last time.
+		if e := m.lines.lookup(msg, m.epoch); e != nil {
+			if e.many {
+				m.stats.ManyTokens++
+			}
+			c := e.c
+			c.count++
+			c.last = m.line
+			m.touch(c)
+			*mt = Match{ClusterID: c.id, Template: c.template, Params: m.params(c, msg, e.toks, e.spans, params)}
+			return
+		}
+	}
+	manyBefore := m.stats.ManyTokens
 	if !m.prepare(msg, true) {
 		return
 	}
@@ -177,11 +198,13 @@ func (m *Miner) AddTo(msg string, mt *Match) {
 		}
 	}
 	change := ChangeNone
+	plain := false
 	switch {
 	case c != nil && sim >= m.cfg.SimilarityThreshold:
 		if sim < 1 && m.merge(c, toks) {
 			change = ChangeChanged
 		}
+		plain = true
 	case closest != nil && len(leaf.clusters) >= m.cfg.MaxClustersPerLeaf:
 		// Explosion guard: generalise the closest template instead.
 		c = closest
@@ -201,10 +224,15 @@ func (m *Miner) AddTo(msg string, mt *Match) {
 	if change == ChangeChanged {
 		m.absorbCovered(c, toks)
 	}
+	if change != ChangeNone {
+		m.epoch++
+	} else if plain && m.lines != nil && m.sc.msg == msg {
+		m.lines.store(msg, m.epoch, c, toks, m.sc.spans, m.stats.ManyTokens != manyBefore)
+	}
 	c.count++
 	c.last = m.line
 	m.touch(c)
-	*mt = Match{ClusterID: c.id, Template: c.template, Params: m.params(c, toks, params), Change: change}
+	*mt = Match{ClusterID: c.id, Template: c.template, Params: m.params(c, m.sc.msg, toks, m.sc.spans, params), Change: change}
 }
 
 // Match finds the template of msg without creating or changing any
@@ -234,7 +262,7 @@ func (m *Miner) Match(msg string) (Match, bool) {
 			return Match{}, false
 		}
 	}
-	return Match{ClusterID: c.id, Template: c.template, Params: m.params(c, toks, nil)}, true
+	return Match{ClusterID: c.id, Template: c.template, Params: m.params(c, m.sc.msg, toks, m.sc.spans, nil)}, true
 }
 
 // prepare bounds, cleans and tokenises msg into m.sc.toks; false means

@@ -572,3 +572,37 @@ func TestMinerAddTo(t *testing.T) {
 		t.Errorf("params %q", got)
 	}
 }
+
+// TestLineCache checks that the line cache is invisible: a miner with it
+// and one without give the same matches, parameters, templates and
+// counters on every Loghub message, replayed twice so that the second
+// round hits the cache.
+func TestLineCache(t *testing.T) {
+	sets := loadLoghub(t)
+	var hits [2]int
+	for _, set := range sets {
+		cached, plain := newMiner(t, Config{}), newMiner(t, Config{})
+		plain.lines = nil
+		for round := 0; round < 2; round++ {
+			for _, msg := range set.content {
+				if cached.lines.lookup(msg, cached.epoch) != nil {
+					hits[round]++
+				}
+				a, b := cached.Add(msg), plain.Add(msg)
+				if diff := cmp.Diff(b, a); diff != "" {
+					t.Fatalf("%s round %d %q (-uncached +cached):\n%s", set.name, round, msg, diff)
+				}
+			}
+		}
+		if diff := cmp.Diff(plain.Templates(), cached.Templates()); diff != "" {
+			t.Errorf("%s templates (-uncached +cached):\n%s", set.name, diff)
+		}
+		if diff := cmp.Diff(plain.Stats(), cached.Stats()); diff != "" {
+			t.Errorf("%s stats (-uncached +cached):\n%s", set.name, diff)
+		}
+	}
+	if hits[1] == 0 {
+		t.Error("the cache was never hit")
+	}
+	t.Logf("hits: first round %d, second round %d", hits[0], hits[1])
+}

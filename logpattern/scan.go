@@ -195,7 +195,7 @@ func (s *scanner) maskToken(t string, or uint16) {
 		// Fast path: a word no mask applies to, or a token seen before
 		// that came out without variables.
 		h := hashString(t)
-		if or&cSpecial == 0 && !hasBoolNull(t) {
+		if or&cSpecial == 0 && !mayBeBoolNull(t) {
 			s.out = append(s.out, t...)
 			s.toks = append(s.toks, token{rawLo: s.rawLo, rawHi: s.rawLo + int32(len(t)), lo: int32(s.tokOut), hi: int32(len(s.out)),
 				spanLo: spanLo, spanHi: spanLo, hash: h, isWord: true})
@@ -919,6 +919,16 @@ func isHex0x(s string) bool {
 		}
 	}
 	return true
+}
+
+// mayBeBoolNull is a cheap first test for hasBoolNull: whether t could
+// hold true, false or null.
+func mayBeBoolNull(t string) bool {
+	if len(t) < 4 || len(t) > 9 {
+		return false
+	}
+	c := t[0] | 0x20
+	return (c == 't' || c == 'f' || c == 'n' || !is(t[0], cLetter)) && hasBoolNull(t)
 }
 
 // hasBoolNull reports whether the letters of t, without the punctuation

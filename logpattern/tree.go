@@ -638,7 +638,7 @@ func (c *cluster) setTemplate() {
 // toks. The values are substrings of the message (so they keep it in
 // memory while they are held); a value holding personal data is a new
 // string with the data redacted.
-func (m *Miner) params(c *cluster, toks []token, dst []string) []string {
+func (m *Miner) params(c *cluster, msg string, toks []token, spans []span, dst []string) []string {
 	if m.cfg.NoParams || c.nparams == 0 {
 		return dst
 	}
@@ -647,7 +647,7 @@ func (m *Miner) params(c *cluster, toks []token, dst []string) []string {
 	}
 	for _, i := range c.vars {
 		t := &toks[i]
-		raw := m.sc.raw(t)
+		raw := msg[t.rawLo:t.rawHi]
 		switch c.toks[i] {
 		case wildHash:
 		case patHash:
@@ -657,7 +657,7 @@ func (m *Miner) params(c *cluster, toks []token, dst []string) []string {
 			}
 		default:
 			// The template has the message's masked token.
-			for _, sp := range m.sc.spans[t.spanLo:t.spanHi] {
+			for _, sp := range spans[t.spanLo:t.spanHi] {
 				v := raw[sp.lo:sp.hi]
 				if t.longRun {
 					v = redact(v)
