@@ -77,6 +77,7 @@ type Miner struct {
 	mu    sync.Mutex
 	cfg   Config
 	masks []*regexp.Regexp
+	lits  []string // the literal prefix every match of masks[i] starts with
 
 	roots   []*node // by token count
 	nextID  uint64
@@ -134,7 +135,10 @@ func New(cfg Config) (*Miner, error) {
 	}
 	m := &Miner{cfg: cfg, roots: make([]*node, cfg.MaxTokens+1)}
 	for _, mk := range cfg.Masks {
-		m.masks = append(m.masks, regexp.MustCompile(mk.Regex)) // validated above
+		re := regexp.MustCompile(mk.Regex) // validated above
+		prefix, _ := re.LiteralPrefix()
+		m.masks = append(m.masks, re)
+		m.lits = append(m.lits, prefix)
 	}
 	m.sc = scanner{}.withCaches()
 	if len(cfg.Masks) == 0 {
@@ -286,6 +290,11 @@ func (m *Miner) prepare(msg string, count bool) bool {
 			return false
 		}
 		for i, re := range m.masks {
+			// Most masks match few messages: a message without the
+			// mask's literal prefix, or without a match, is not copied.
+			if p := m.lits[i]; p != "" && !strings.Contains(msg, p) || re.FindStringIndex(msg) == nil {
+				continue
+			}
 			msg = re.ReplaceAllLiteralString(msg, m.cfg.Masks[i].Replace)
 		}
 		m.sc.scan(msg)
