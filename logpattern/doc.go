@@ -71,7 +71,8 @@
 // word at the same place, nor one with a token that differs from the
 // message's outside their variables when both have variables
 // ((uid=<*>) and LOGIN(uid=<*>)) or when it is the first token (which
-// names the event), so "Bye Bye [preauth]" and "disconnected by
+// names the event), nor one where a token with variables cannot stand for
+// the other's text (tty=:<*> and tty=NODEVssh; (<*>) stands for ()), so "Bye Bye [preauth]" and "disconnected by
 // user", or the states of "from NEW to RUNNING", stay apart whatever the
 // threshold. A word becomes a variable when three templates of a leaf are
 // equal but for a word at one place (user names: "for user root", "for

@@ -141,6 +141,14 @@ func TestMinerWordsAreConstants(t *testing.T) {
 	if a.ClusterID == b.ClusterID || c.ClusterID != a.ClusterID || c.Template != "Received disconnect from <*>: <*>: Bye Bye [preauth]" {
 		t.Errorf("clusters %d %d %d, template %q", a.ClusterID, b.ClusterID, c.ClusterID, c.Template)
 	}
+	// Tokens with variables stay apart from tokens they cannot stand for.
+	x := m.Add("auth failure; uid=0 tty=NODEVssh rhost=10.0.0.1")
+	y := m.Add("auth failure; uid=0 tty=:0 rhost=10.0.0.2")
+	z := m.Add("session opened for cyrus by (uid=0)")
+	w := m.Add("session opened for cyrus by LOGIN(uid=0)")
+	if x.ClusterID == y.ClusterID || z.ClusterID == w.ClusterID {
+		t.Errorf("merged: %q and %q, %q and %q", x.Template, y.Template, z.Template, w.Template)
+	}
 	// A key=value value is data: it may vary.
 	m.Add("auth failure rhost=10.0.0.1 user=root")
 	if got := m.Add("auth failure rhost=10.0.0.2 user=admin"); got.Template != "auth failure rhost=<*> user=<*>" || got.Change != ChangeChanged {

@@ -268,3 +268,26 @@ func hasLongDigitRun(s string, n int) bool {
 	}
 	return false
 }
+
+func TestGlobMatch(t *testing.T) {
+	tests := []struct {
+		pattern, text string
+		want          bool
+	}{
+		{"tty=:<*>", "tty=NODEVssh", false},
+		{"tty=<*>", "tty=NODEVssh", true},
+		{"(<*>)", "()", true},
+		{"(<*>)", "(null)", true},
+		{"(<*>)", "null)", false},
+		{"<*>", "", true},
+		{"a<*>b<*>c", "axxbyyc", true},
+		{"a<*>b<*>c", "axxbyy", false},
+		{"<*>:<*>", "host:80", true},
+		{"x", "xy", false},
+	}
+	for _, tt := range tests {
+		if got := globMatch(tt.pattern, tt.text); got != tt.want {
+			t.Errorf("globMatch(%q, %q) = %v, want %v", tt.pattern, tt.text, got, tt.want)
+		}
+	}
+}

@@ -164,9 +164,7 @@ func (m *Miner) best(leaf *node, toks []token) (best *cluster, sim float64, clos
 					wild++
 				}
 			default:
-				conflict = conflict || c.word[i] && t.word() ||
-					(i == 0 || t.spanHi > t.spanLo && strings.Contains(c.strs[i], wildcard)) &&
-						!sameLiterals(c.strs[i], m.sc.out[t.lo:t.hi])
+				conflict = conflict || m.conflicts(c, i, t)
 			}
 		}
 		score := eq + wild
@@ -181,6 +179,57 @@ func (m *Miner) best(leaf *node, toks []token) (best *cluster, sim float64, clos
 		return nil, 0, closest
 	}
 	return best, float64(bestEq) / float64(len(toks)), closest
+}
+
+// conflicts reports whether the message token t may not be merged into
+// position i of c's template, which differs from it: two different words
+// (constants until proven variable, see joinSiblings); two tokens with
+// variables whose texts around them differ, or any two tokens in the
+// first position whose texts outside the variables differ (the first
+// token names the event); a token with variables that cannot stand for
+// the other's text (tty=:<*> and tty=NODEVssh).
+func (m *Miner) conflicts(c *cluster, i int, t *token) bool {
+	if c.word[i] && t.word() {
+		return true
+	}
+	out := m.sc.out[t.lo:t.hi]
+	tmplVar := strings.Contains(c.strs[i], wildcard)
+	msgVar := t.spanHi > t.spanLo
+	switch {
+	case i == 0 || tmplVar && msgVar:
+		return !sameLiterals(c.strs[i], out)
+	case msgVar:
+		return !globMatch(string(out), c.strs[i])
+	case tmplVar:
+		return !globMatch(c.strs[i], string(out))
+	}
+	return false
+}
+
+// globMatch reports whether text is an instance of pattern, where each
+// <*> of pattern stands for any text, the empty one included.
+func globMatch(pattern, text string) bool {
+	star, resume := -1, 0
+	p, t := 0, 0
+	for t < len(text) {
+		switch {
+		case strings.HasPrefix(pattern[p:], wildcard):
+			p += len(wildcard)
+			star, resume = p, t
+		case p < len(pattern) && pattern[p] == text[t]:
+			p++
+			t++
+		case star >= 0:
+			resume++
+			p, t = star, resume
+		default:
+			return false
+		}
+	}
+	for strings.HasPrefix(pattern[p:], wildcard) {
+		p += len(wildcard)
+	}
+	return p == len(pattern)
 }
 
 // sameLiterals reports whether two masked tokens have the same text
