@@ -17,10 +17,10 @@
 //     separate: <*>:<*>), MAC addresses, ISO 8601 dates and times;
 //   - paths (a '/' that does not follow a letter or digit starts one; it
 //     ends at ':', quotes and closing brackets; a dot ending it belongs to
-//     it), URLs (scheme kept:
-//     hdfs://<*>), e-mail addresses, host names of three or more labels
-//     ending in a common top-level domain or in a country code after a
-//     generic second level (omantel.net.om), true/false/null;
+//     it; a '/' before a value a user mask replaced joins it), URLs
+//     (scheme kept: hdfs://<*>), e-mail addresses, host names of three or
+//     more labels ending in a common top-level domain or in a country code
+//     after a generic second level (omantel.net.om), true/false/null;
 //   - identifiers joined by '_' with a numeric piece (job_1445_0020,
 //     blk_-42) as a whole; names with a serial number after two or more
 //     '-' (msra-sa-41, mesos-slave-07) as a whole; other words joined by
@@ -68,13 +68,13 @@
 //
 // Words (tokens without digits or variables, other than key=value pairs)
 // are constants: a message may not join a template that has a different
-// word at the same place, nor one with a token that differs from the
-// message's outside their variables when both have variables
-// ((uid=<*>) and LOGIN(uid=<*>)) or when it is the first token (which
-// names the event), nor one where a token with variables cannot stand for
-// the other's text (tty=:<*> and tty=NODEVssh; (<*>) stands for ()), so "Bye Bye [preauth]" and "disconnected by
+// word at the same place, so "Bye Bye [preauth]" and "disconnected by
 // user", or the states of "from NEW to RUNNING", stay apart whatever the
-// threshold. A word becomes a variable when three templates of a leaf are
+// threshold. Nor may it join a template with a token that differs from
+// the message's outside their variables when both have variables
+// ((uid=<*>) and LOGIN(uid=<*>)) or when it is the first token (which
+// names the event), or where a token with variables cannot stand for the
+// other's text (tty=:<*> and tty=NODEVssh; (<*>) does stand for ()). A word becomes a variable when three templates of a leaf are
 // equal but for a word at one place (user names: "for user root", "for
 // user news", "for user cyrus"): they merge into the oldest, whose template
 // gets a <*> there, and the merged clusters' ids become aliases of it
