@@ -228,6 +228,9 @@ func (s *logStream) sink(_ context.Context, b source.LogBatch) error {
 		if m.ClusterID == 0 {
 			continue // empty or binary: counted, not a template
 		}
+		if m.Change == logpattern.ChangeChanged {
+			s.foldMerged()
+		}
 		ts2 := s.templates[m.ClusterID]
 		if ts2 == nil {
 			ts2 = &templateState{first: t, last: t}
@@ -251,6 +254,50 @@ func (s *logStream) sink(_ context.Context, b source.LogBatch) error {
 		s.ckpt = b.Checkpoint
 	}
 	return nil
+}
+
+// foldMerged folds the state of templates the miner merged into another
+// (a word that turned out to be a variable) into the surviving template:
+// their unflushed counts, times and examples move over, and a merged
+// template that was still fresh raises no new-template event of its own.
+// Counts already stored stay under the old id. Called with s.mu held.
+func (s *logStream) foldMerged() {
+	for id, st := range s.templates {
+		to := s.miner.Canonical(id)
+		if to == id {
+			continue
+		}
+		dst := s.templates[to]
+		if dst == nil {
+			dst = &templateState{first: st.first, last: st.last}
+			s.templates[to] = dst
+		}
+		dst.first = minTime(dst.first, st.first)
+		if st.last.After(dst.last) {
+			dst.last = st.last
+		}
+		for _, ex := range st.examples {
+			if len(dst.examples) < s.cfg.Examples {
+				dst.examples = append(dst.examples, ex)
+			}
+		}
+		dst.delta += st.delta
+		dst.dirty = true
+		delete(s.templates, id)
+		for k, n := range s.counts {
+			if k.id == id {
+				s.counts[countKey{to, k.ts}] += n
+				delete(s.counts, k)
+			}
+		}
+	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // example writes a template with its parameters put back: the record as

@@ -327,3 +327,30 @@ func (f filtered) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 }
+
+// TestLogStreamFollowsMerges feeds one event whose middle word is a user
+// name: the miner keeps the first names as separate templates until the
+// third shows the word is a variable, then merges them. The stream must
+// follow the merge: one new-template event, all occurrences counted under
+// the surviving template.
+func TestLogStreamFollowsMerges(t *testing.T) {
+	lt := newLogsTest(t, t.TempDir(), logsStart)
+	users := []string{"alice", "bob", "carol", "dave", "erin"}
+	lines := map[string]int{}
+	for _, u := range users {
+		lines["INFO session opened for user "+u+" by sshd"] = 2
+	}
+	lt.feed(logsStart, lines)
+	lt.now = logsStart.Add(time.Minute)
+	run := lt.evaluate()
+	if run.NewTemplates != 1 {
+		t.Errorf("%d new templates for one event with five user names, want 1", run.NewTemplates)
+	}
+	ts, err := lt.e.Store().LogTemplates(context.Background(), "app", time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != 1 || ts[0].Count != 10 || !strings.Contains(ts[0].Template, "<*>") {
+		t.Errorf("stored templates = %+v, want one variable template with all 10 lines", ts)
+	}
+}
