@@ -13,23 +13,32 @@ type TemplateGroup struct {
 	Count    uint64   `json:"count"`    // sum of the members' counts
 }
 
-// Coarsen groups the current templates at a similarity level in [0, 1]
-// without changing the miner: a template joins the first group of the
-// same token count whose leading template (its most frequent member) it
-// agrees with on at least a share level of the positions (a <*> agrees
-// with anything); leaders do not chain, so a group's members are all
-// close to one template. Level 1 merges
-// only templates that agree everywhere (equal but for variables); lower
-// levels merge more. Templates
-// are visited by descending count (then id), so the result is
-// deterministic; groups come out by descending count.
+// Coarsen groups the miner's current templates at a similarity level
+// without changing the miner; see CoarsenTemplates.
 func (m *Miner) Coarsen(level float64) []TemplateGroup {
-	m.mu.Lock()
-	cs := make([]*cluster, 0, m.stats.Clusters)
-	for c := m.lruHead; c != nil; c = c.next {
-		cs = append(cs, &cluster{id: c.id, count: c.count, strs: append([]string(nil), c.strs...)})
+	return CoarsenTemplates(m.Templates(), level)
+}
+
+// CoarsenTemplates groups templates at a similarity level in [0, 1]: a
+// template joins the first group of the same token count whose leading
+// template (its most frequent member) it agrees with on at least a share
+// level of the positions (a <*> agrees with anything); leaders do not
+// chain, so a group's members are all close to one template. Level 1
+// merges only templates that agree everywhere (equal but for variables);
+// lower levels merge more. Templates are visited by descending count (then
+// id), so the result is deterministic; groups come out by descending
+// count. It is pure, so the same templates can be viewed at any
+// granularity — from a live miner, or as stored with counts over a range.
+func CoarsenTemplates(ts []Template, level float64) []TemplateGroup {
+	type item struct {
+		id    uint64
+		count uint64
+		strs  []string
 	}
-	m.mu.Unlock()
+	cs := make([]item, len(ts))
+	for i, t := range ts {
+		cs[i] = item{id: t.ID, count: t.Count, strs: strings.Fields(t.Template)}
+	}
 	sort.Slice(cs, func(i, j int) bool {
 		if cs[i].count != cs[j].count {
 			return cs[i].count > cs[j].count
