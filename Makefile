@@ -48,6 +48,8 @@ bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 	$(GO) run ./benchmarks/pipeline
 	$(GO) run ./benchmarks/nab -detector all
+	GOMAXPROCS=1 $(GO) run ./benchmarks/loghub -settings default
+	GOMAXPROCS=1 $(GO) run ./benchmarks/loghub -settings benchmark
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
