@@ -231,21 +231,28 @@ func movingAverage(T, y, S, w []float64, window int, d []float64, P int, pre []f
 		ss, ws = ss[:len(ys)], ws[:len(ys)]
 		qs, qw := ps[base+1:end+1], pw[base+1:end+1]
 		qs, qw = qs[:len(ys)], qw[:len(ys)]
+		var dd []float64 // the season's change, still to add to ss
 		switch {
 		case d == nil && o.zero:
 			ss = nil // zero: not read
 		case d != nil && o.zero:
 			copy(ss, d[:len(ys)])
-		case d != nil:
+		case d != nil && !o.unit && !o.finite:
 			dd := d[:len(ys)]
 			for i := range ss {
 				ss[i] += dd[i]
 			}
+		case d != nil:
+			dd = d[:len(ys)] // added by the prefix loop below
 		}
 		// Two steps per addition on the running sums' dependency chains
 		// (the steps' own prefixes branch off them): the chains, not the
 		// arithmetic, bound this loop.
 		switch {
+		case dd != nil && o.unit:
+			sum = updatePrefixPairs(qs, ys, ss, dd, sum)
+		case dd != nil:
+			sum, wsum = finiteWeightedUpdatePrefixPairs(qs, qw, ys, ss, dd, ws, sum, wsum)
 		case o.unit:
 			if ss == nil {
 				sum = prefixPairs(qs, ys, nil, sum)
@@ -398,6 +405,51 @@ func finiteWeightedPrefixPairs(qs, qw, y, s, w []float64, sum, wsum float64) (fl
 	return sum, wsum
 }
 
+// updatePrefixPairs is prefixPairs of y − s after adding d to s, in the
+// same loop.
+func updatePrefixPairs(q, y, s, d []float64, sum float64) float64 {
+	q, s, d = q[:len(y)], s[:len(y)], d[:len(y)]
+	i := 0
+	for ; i+1 < len(y); i += 2 {
+		s0, s1 := s[i]+d[i], s[i+1]+d[i+1]
+		s[i], s[i+1] = s0, s1
+		a0, a1 := y[i]-s0, y[i+1]-s1
+		q[i] = sum + a0
+		sum += a0 + a1
+		q[i+1] = sum
+	}
+	if i < len(y) {
+		s[i] += d[i]
+		sum += y[i] - s[i]
+		q[i] = sum
+	}
+	return sum
+}
+
+// finiteWeightedUpdatePrefixPairs is finiteWeightedPrefixPairs after
+// adding d to s, in the same loop.
+func finiteWeightedUpdatePrefixPairs(qs, qw, y, s, d, w []float64, sum, wsum float64) (float64, float64) {
+	qs, qw, s, d, w = qs[:len(y)], qw[:len(y)], s[:len(y)], d[:len(y)], w[:len(y)]
+	i := 0
+	for ; i+1 < len(y); i += 2 {
+		s0, s1 := s[i]+d[i], s[i+1]+d[i+1]
+		s[i], s[i+1] = s0, s1
+		w0, w1 := w[i], w[i+1]
+		a0, a1 := w0*(y[i]-s0), w1*(y[i+1]-s1)
+		qs[i], qw[i] = sum+a0, wsum+w0
+		sum += a0 + a1
+		wsum += w0 + w1
+		qs[i+1], qw[i+1] = sum, wsum
+	}
+	if i < len(y) {
+		s[i] += d[i]
+		sum += w[i] * (y[i] - s[i])
+		wsum += w[i]
+		qs[i], qw[i] = sum, wsum
+	}
+	return sum, wsum
+}
+
 // windowMean sets T[k] to s/w, or to NaN and reports true when w holds
 // no weight.
 func windowMean(T []float64, k int, s, w float64) bool {
@@ -455,15 +507,25 @@ func seasonSums(s *season, runs []int32, y, T, S, w, sum, cnt, d []float64, h fl
 		end := min(base+P, n)
 		ys, ts, ss, ws := y[base:end], T[base:end], S[base:end], w[base:end]
 		ts, ss, ws = ts[:len(ys)], ss[:len(ys)], ws[:len(ys)]
+		sm, cn := sum[:len(ys)], cnt[:len(ys)]
 		switch {
 		case d == nil && o.zero:
 			ss = nil // zero: not read
 		case d != nil && o.zero:
 			copyPeriodic(ss, d, base)
+		case d != nil && o.finite && math.IsNaN(h):
+			// The previous season's change added in the summing loop,
+			// in runs without a wrap of its phase.
+			ph := base % len(d)
+			for lo := 0; lo < len(ys); {
+				hi := min(lo+len(d)-ph, len(ys))
+				updateSums(sm[lo:hi], cn[lo:hi], ys[lo:hi], ts[lo:hi], ss[lo:hi], ws[lo:hi], d[ph:], o.unit)
+				lo, ph = hi, 0
+			}
+			continue
 		case d != nil:
 			addPeriodic(ss, d, base)
 		}
-		sm, cn := sum[:len(ys)], cnt[:len(ys)]
 		if o.finite && ss != nil && h > 0 {
 			// The weights and the sums in one loop: no value is missing.
 			for i, v := range ys {
@@ -547,13 +609,23 @@ func seasonSums(s *season, runs []int32, y, T, S, w, sum, cnt, d []float64, h fl
 	if nc != P {
 		// Cells of several phases: the cell sums overwrite the phase sums
 		// in place (cell c starts at phase runs[c] ≥ c).
-		for c := range nc {
-			var sv, cv float64
-			for ph := runs[c]; ph < runs[c+1]; ph++ {
-				sv += sum[ph]
-				cv += cnt[ph]
+		if P == 4*nc {
+			// Four phases a cell (a week of 1m steps on two weeks of
+			// history): the same additions, unrolled.
+			for c := range nc {
+				q, r := sum[4*c:4*c+4:4*c+4], cnt[4*c:4*c+4:4*c+4]
+				sum[c] = q[0] + q[1] + q[2] + q[3]
+				cnt[c] = r[0] + r[1] + r[2] + r[3]
 			}
-			sum[c], cnt[c] = sv, cv
+		} else {
+			for c := range nc {
+				var sv, cv float64
+				for ph := runs[c]; ph < runs[c+1]; ph++ {
+					sv += sum[ph]
+					cv += cnt[ph]
+				}
+				sum[c], cnt[c] = sv, cv
+			}
 		}
 	}
 	for c, v := range s.V {
@@ -576,6 +648,27 @@ func copyPeriodic(ss, d []float64, base int) {
 		n := copy(ss, d[ph:])
 		ss = ss[n:]
 		ph = 0
+	}
+}
+
+// updateSums adds d[i] to s[i], then y[i] − t[i] − s[i] to sm[i] (unit)
+// or w[i] times it to sm[i] and w[i] to cn[i], for y without NaN.
+func updateSums(sm, cn, y, t, s, w, d []float64, unit bool) {
+	sm, cn, t, s, w, d = sm[:len(y)], cn[:len(y)], t[:len(y)], s[:len(y)], w[:len(y)], d[:len(y)]
+	if unit {
+		for i, v := range y {
+			si := s[i] + d[i]
+			s[i] = si
+			sm[i] += v - t[i] - si
+		}
+		return
+	}
+	for i, v := range y {
+		si := s[i] + d[i]
+		s[i] = si
+		wk := w[i]
+		sm[i] += wk * (v - t[i] - si)
+		cn[i] += wk
 	}
 }
 
@@ -637,6 +730,12 @@ func finishSeason(s *season, runs []int32, sum, cnt, d []float64, valid int) {
 	if nc == s.P {
 		for ph, x := range nv {
 			d[ph] = x - s.V[ph]
+		}
+	} else if s.P == 4*nc {
+		for c := range nc {
+			dc := nv[c] - s.V[c]
+			q := d[4*c : 4*c+4 : 4*c+4]
+			q[0], q[1], q[2], q[3] = dc, dc, dc, dc
 		}
 	} else {
 		for c := range nc {
