@@ -235,13 +235,13 @@ func prepare(pts []series.Point, cfg Config, cal *calendar.Calendar, sc *scratch
 // exactly 0 (a mostly-constant count) nothing is trimmed, so the minority
 // still counts. resid is in normalized units; the result is not.
 func scaleProfile(resid []float64, steps []int, norm float64, sc *scratch) season {
-	return scaleProfileOf(resid, nil, nil, steps, norm, sc)
+	return scaleProfileOf(resid, nil, nil, false, steps, norm, sc)
 }
 
 // scaleProfileOf is scaleProfile of y − T − S (T and S non-nil, resid
 // nil), computed where it is read instead of stored first, or of resid
-// (T and S nil).
-func scaleProfileOf(y, T, S []float64, steps []int, norm float64, sc *scratch) season {
+// (T and S nil). complete says y has no NaN (with T and S).
+func scaleProfileOf(y, T, S []float64, complete bool, steps []int, norm float64, sc *scratch) season {
 	var abs []float64
 	if T == nil {
 		abs = sampleInto(sc.smp, y, sampleSize)
@@ -299,6 +299,16 @@ func scaleProfileOf(y, T, S []float64, steps []int, norm float64, sc *scratch) s
 			continue
 		}
 		ts, ss := T[base:base+len(rs)], S[base:base+len(rs)]
+		if complete {
+			for i, v := range rs {
+				if a := math.Abs(v - ts[i] - ss[i]); a < h {
+					sm[i] += a
+					cn[i]++
+				}
+			}
+			valid += len(rs)
+			continue
+		}
 		for i, v := range rs {
 			e := v - ts[i] - ss[i]
 			if a := math.Abs(e); a < h { // false for NaN

@@ -181,7 +181,7 @@ func fitSTL(p *prepared, sc *scratch) *STLModel {
 		movingAverage(T, y, S, w, window, dph[:last], last, pre, pass{unit: unit, zero: zero, finite: finite})
 		zero = false
 	}
-	m.scale = scaleProfileOf(y, T, S, p.steps, g.norm, sc)
+	m.scale = scaleProfileOf(y, T, S, finite, p.steps, g.norm, sc)
 	norm := g.norm
 	for i := range seasons {
 		for c := range seasons[i].V {
@@ -269,17 +269,33 @@ func movingAverage(T, y, S, w []float64, window int, d []float64, P int, pre []f
 		// Every weight 1: a window's weight is its length, and no window
 		// is empty.
 		head := min(half, n)
-		for k := range head {
-			hi := min(k+half+1, n)
-			T[k] = ps[hi] / float64(hi)
-		}
 		if m := n - 2*half; m > 0 {
+			// Windows [0, k+half] for k < half, whole windows, windows
+			// [k−half, n−1] for k ≥ n−half.
+			{
+				hs, t := ps[half+1:2*half+1], T[:half]
+				t = t[:len(hs)]
+				for k, x := range hs {
+					t[k] = x / float64(k+half+1)
+				}
+			}
 			hs, ls, t := ps[2*half+1:n+1], ps[:m], T[half:half+m]
 			hs, t = hs[:len(ls)], t[:len(ls)]
 			inv := 1 / float64(2*half+1)
 			for i, l := range ls {
 				t[i] = (hs[i] - l) * inv
 			}
+			ls, t = ps[n-2*half:n-half], T[n-half:]
+			t = t[:len(ls)]
+			last := ps[n]
+			for i, l := range ls {
+				t[i] = (last - l) / float64(2*half-i)
+			}
+			return
+		}
+		for k := range head {
+			hi := min(k+half+1, n)
+			T[k] = ps[hi] / float64(hi)
 		}
 		for k := max(head, n-half); k < n; k++ {
 			lo := max(k-half, 0)
@@ -293,6 +309,20 @@ func movingAverage(T, y, S, w []float64, window int, d []float64, P int, pre []f
 	// the full ones, whose loop reads four aligned slices.
 	empty := false
 	head := min(half, n) // lo = 0
+	if n > 2*half {
+		// hi = k+half+1 < n: no bound to take.
+		hs, hw, t := ps[half+1:2*half+1], pw[half+1:2*half+1], T[:half]
+		hw, t = hw[:len(hs)], t[:len(hs)]
+		for k, x := range hs {
+			if ww := hw[k]; ww > 1e-9 {
+				t[k] = x / ww
+			} else {
+				t[k] = math.NaN()
+				empty = true
+			}
+		}
+		head = 0
+	}
 	for k := range head {
 		hi := min(k+half+1, n)
 		empty = windowMean(T, k, ps[hi]-ps[0], pw[hi]-pw[0]) || empty
@@ -310,9 +340,24 @@ func movingAverage(T, y, S, w []float64, window int, d []float64, P int, pre []f
 			}
 		}
 	}
-	for k := max(head, n-half); k < n; k++ { // hi = n
-		lo := max(k-half, 0)
-		empty = windowMean(T, k, ps[n]-ps[lo], pw[n]-pw[lo]) || empty
+	if n > 2*half {
+		// lo = k−half ≥ 0.
+		ls, lw, t := ps[n-2*half:n-half], pw[n-2*half:n-half], T[n-half:]
+		lw, t = lw[:len(ls)], t[:len(ls)]
+		sn, wn := ps[n], pw[n]
+		for i, l := range ls {
+			if ww := wn - lw[i]; ww > 1e-9 {
+				t[i] = (sn - l) / ww
+			} else {
+				t[i] = math.NaN()
+				empty = true
+			}
+		}
+	} else {
+		for k := max(head, n-half); k < n; k++ { // hi = n
+			lo := max(k-half, 0)
+			empty = windowMean(T, k, ps[n]-ps[lo], pw[n]-pw[lo]) || empty
+		}
 	}
 	if empty {
 		fillEmpty(T)
@@ -511,18 +556,18 @@ func seasonSums(s *season, runs []int32, y, T, S, w, sum, cnt, d []float64, h fl
 		switch {
 		case d == nil && o.zero:
 			ss = nil // zero: not read
-		case d != nil && o.zero:
-			copyPeriodic(ss, d, base)
 		case d != nil && o.finite && math.IsNaN(h):
 			// The previous season's change added in the summing loop,
 			// in runs without a wrap of its phase.
 			ph := base % len(d)
 			for lo := 0; lo < len(ys); {
 				hi := min(lo+len(d)-ph, len(ys))
-				updateSums(sm[lo:hi], cn[lo:hi], ys[lo:hi], ts[lo:hi], ss[lo:hi], ws[lo:hi], d[ph:], o.unit)
+				updateSums(sm[lo:hi], cn[lo:hi], ys[lo:hi], ts[lo:hi], ss[lo:hi], ws[lo:hi], d[ph:], o)
 				lo, ph = hi, 0
 			}
 			continue
+		case d != nil && o.zero:
+			copyPeriodic(ss, d, base)
 		case d != nil:
 			addPeriodic(ss, d, base)
 		}
@@ -651,11 +696,30 @@ func copyPeriodic(ss, d []float64, base int) {
 	}
 }
 
-// updateSums adds d[i] to s[i], then y[i] − t[i] − s[i] to sm[i] (unit)
-// or w[i] times it to sm[i] and w[i] to cn[i], for y without NaN.
-func updateSums(sm, cn, y, t, s, w, d []float64, unit bool) {
+// updateSums adds d[i] to s[i] (o.zero: sets s[i] to d[i]), then
+// y[i] − t[i] − s[i] to sm[i] (o.unit) or w[i] times it to sm[i] and
+// w[i] to cn[i], for y without NaN.
+func updateSums(sm, cn, y, t, s, w, d []float64, o pass) {
 	sm, cn, t, s, w, d = sm[:len(y)], cn[:len(y)], t[:len(y)], s[:len(y)], w[:len(y)], d[:len(y)]
-	if unit {
+	switch {
+	case o.zero && o.unit:
+		for i, v := range y {
+			si := d[i]
+			s[i] = si
+			sm[i] += v - t[i] - si
+		}
+		return
+	case o.zero:
+		for i, v := range y {
+			si := d[i]
+			s[i] = si
+			wk := w[i]
+			sm[i] += wk * (v - t[i] - si)
+			cn[i] += wk
+		}
+		return
+	}
+	if o.unit {
 		for i, v := range y {
 			si := s[i] + d[i]
 			s[i] = si
