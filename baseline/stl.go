@@ -266,43 +266,61 @@ func movingAverage(T, y, S, w []float64, window int, d []float64, P int, pre []f
 		}
 	}
 	if o.unit {
-		// Every weight 1: a window's weight is its length, and no window
-		// is empty.
-		head := min(half, n)
-		if m := n - 2*half; m > 0 {
-			// Windows [0, k+half] for k < half, whole windows, windows
-			// [k−half, n−1] for k ≥ n−half.
-			{
-				hs, t := ps[half+1:2*half+1], T[:half]
-				t = t[:len(hs)]
-				for k, x := range hs {
-					t[k] = x / float64(k+half+1)
-				}
+		unitWindowMeans(T, ps, half)
+		return
+	}
+	if windowMeans(T, ps, pw, half) {
+		fillEmpty(T)
+	}
+}
+
+// unitWindowMeans sets T[k] to the mean of y − S over the window
+// [k−half, k+half] ∩ [0, n), from ps, the prefix sums of y − S (len n+1)
+// with unit weights. (The output loops are functions of their own: in
+// movingAverage their indices and slices were kept on the stack.)
+func unitWindowMeans(T, ps []float64, half int) {
+	n := len(T)
+	// Every weight 1: a window's weight is its length, and no window
+	// is empty.
+	head := min(half, n)
+	if m := n - 2*half; m > 0 {
+		// Windows [0, k+half] for k < half, whole windows, windows
+		// [k−half, n−1] for k ≥ n−half.
+		{
+			hs, t := ps[half+1:2*half+1], T[:half]
+			t = t[:len(hs)]
+			for k, x := range hs {
+				t[k] = x / float64(k+half+1)
 			}
-			hs, ls, t := ps[2*half+1:n+1], ps[:m], T[half:half+m]
-			hs, t = hs[:len(ls)], t[:len(ls)]
-			inv := 1 / float64(2*half+1)
-			for i, l := range ls {
-				t[i] = (hs[i] - l) * inv
-			}
-			ls, t = ps[n-2*half:n-half], T[n-half:]
-			t = t[:len(ls)]
-			last := ps[n]
-			for i, l := range ls {
-				t[i] = (last - l) / float64(2*half-i)
-			}
-			return
 		}
-		for k := range head {
-			hi := min(k+half+1, n)
-			T[k] = ps[hi] / float64(hi)
+		hs, ls, t := ps[2*half+1:n+1], ps[:m], T[half:half+m]
+		hs, t = hs[:len(ls)], t[:len(ls)]
+		inv := 1 / float64(2*half+1)
+		for i, l := range ls {
+			t[i] = (hs[i] - l) * inv
 		}
-		for k := max(head, n-half); k < n; k++ {
-			lo := max(k-half, 0)
-			T[k] = (ps[n] - ps[lo]) / float64(n-lo)
+		ls, t = ps[n-2*half:n-half], T[n-half:]
+		t = t[:len(ls)]
+		last := ps[n]
+		for i, l := range ls {
+			t[i] = (last - l) / float64(2*half-i)
 		}
 		return
 	}
+	for k := range head {
+		hi := min(k+half+1, n)
+		T[k] = ps[hi] / float64(hi)
+	}
+	for k := max(head, n-half); k < n; k++ {
+		lo := max(k-half, 0)
+		T[k] = (ps[n] - ps[lo]) / float64(n-lo)
+	}
+}
+
+// windowMeans is unitWindowMeans with the weights' prefix sums pw: it
+// marks windows without weight NaN and reports whether there were any.
+func windowMeans(T, ps, pw []float64, half int) bool {
+	n := len(T)
 	// Windows without weight are marked NaN and filled afterwards: a
 	// value carried from step to step would chain every division to the
 	// previous one. The windows that shrink at either end are apart from
@@ -359,9 +377,7 @@ func movingAverage(T, y, S, w []float64, window int, d []float64, P int, pre []f
 			empty = windowMean(T, k, ps[n]-ps[lo], pw[n]-pw[lo]) || empty
 		}
 	}
-	if empty {
-		fillEmpty(T)
-	}
+	return empty
 }
 
 // prefixPairs sets q[i] to sum + Σ_{j≤i} (y[j] − s[j]) (s nil: 0) and
@@ -572,18 +588,7 @@ func seasonSums(s *season, runs []int32, y, T, S, w, sum, cnt, d []float64, h fl
 			addPeriodic(ss, d, base)
 		}
 		if o.finite && ss != nil && h > 0 {
-			// The weights and the sums in one loop: no value is missing.
-			for i, v := range ys {
-				r := v - ts[i] - ss[i]
-				u := r * ih
-				wk := 0.0
-				if u2 := u * u; u2 < 1 {
-					wk = (1 - u2) * (1 - u2)
-				}
-				ws[i] = wk
-				sm[i] += wk * r
-				cn[i] += wk
-			}
+			robustSums(sm, cn, ys, ts, ss, ws, ih)
 			continue
 		}
 		switch {
@@ -611,13 +616,9 @@ func seasonSums(s *season, runs []int32, y, T, S, w, sum, cnt, d []float64, h fl
 		}
 		switch {
 		case o.unit && ss == nil:
-			for i, v := range ys {
-				sm[i] += v - ts[i]
-			}
+			unitSums(sm, ys, ts)
 		case o.unit:
-			for i, v := range ys {
-				sm[i] += v - ts[i] - ss[i]
-			}
+			unitSumsLess(sm, ys, ts, ss)
 		case ss == nil:
 			for i, wk := range ws {
 				if wk > 0 {
@@ -693,6 +694,42 @@ func copyPeriodic(ss, d []float64, base int) {
 		n := copy(ss, d[ph:])
 		ss = ss[n:]
 		ph = 0
+	}
+}
+
+// The summing loops of seasonSums are functions of their own: in the
+// large function their index and slices were kept on the stack.
+
+// robustSums sets w[i] to the bisquare weight of r = y[i] − t[i] − s[i]
+// at scale 1/ih and adds w·r to sm[i] and w to cn[i], for y without NaN.
+func robustSums(sm, cn, y, t, s, w []float64, ih float64) {
+	sm, cn, t, s, w = sm[:len(y)], cn[:len(y)], t[:len(y)], s[:len(y)], w[:len(y)]
+	for i, v := range y {
+		r := v - t[i] - s[i]
+		u := r * ih
+		wk := 0.0
+		if u2 := u * u; u2 < 1 {
+			wk = (1 - u2) * (1 - u2)
+		}
+		w[i] = wk
+		sm[i] += wk * r
+		cn[i] += wk
+	}
+}
+
+// unitSums adds y[i] − t[i] to sm[i].
+func unitSums(sm, y, t []float64) {
+	sm, t = sm[:len(y)], t[:len(y)]
+	for i, v := range y {
+		sm[i] += v - t[i]
+	}
+}
+
+// unitSumsLess adds y[i] − t[i] − s[i] to sm[i].
+func unitSumsLess(sm, y, t, s []float64) {
+	sm, t, s = sm[:len(y)], t[:len(y)], s[:len(y)]
+	for i, v := range y {
+		sm[i] += v - t[i] - s[i]
 	}
 }
 
