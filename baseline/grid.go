@@ -223,13 +223,18 @@ func scanFast(pts []series.Point, dst []float64) (s pointScan, ok bool) {
 	for i := range pts {
 		v := pts[i].V
 		dst[i] = v
-		if a := math.Abs(v); !(a <= maxAbs) { // NaN too
+		a := math.Abs(v)
+		if !(a <= maxAbs) { // NaN too
 			maxAbs = a
 			if a != a {
 				maxAbs = math.Inf(1) // which sticks
 			}
 		}
-		if fraction == 0 && v != math.Trunc(v) {
+		// v == math.Trunc(v) without the call the compiler keeps for
+		// CPUs without SSE4.1, which made it spill the loop's values:
+		// every float of magnitude ≥ 2^52 is an integer, and below that
+		// the conversion to int64 is exact for integers.
+		if fraction == 0 && !(a >= 0x1p52 || v == float64(int64(v))) {
 			fraction = 1
 		}
 		if v < 0 {

@@ -54,6 +54,9 @@ func TestScanFast(t *testing.T) {
 		{"+Inf", mk([]float64{1, inf, 3}), false},
 		{"-Inf last", mk([]float64{1, 2, -inf}), false},
 		{"huge", mk([]float64{1e300, -1e308, 3}), true},
+		{"large integers", mk([]float64{3e18, -1e19, 0x1p52 + 1, 0x1p53}), true},
+		{"large and a fraction", mk([]float64{3e18, 1e19, 2.5}), true},
+		{"just below 2^52", mk([]float64{0x1p52 - 0.5, 1}), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -300,12 +300,7 @@ func scaleProfileOf(y, T, S []float64, complete bool, steps []int, norm float64,
 		}
 		ts, ss := T[base:base+len(rs)], S[base:base+len(rs)]
 		if complete {
-			for i, v := range rs {
-				if a := math.Abs(v - ts[i] - ss[i]); a < h {
-					sm[i] += a
-					cn[i]++
-				}
-			}
+			trimmedAbsSums(sm, cn, rs, ts, ss, h)
 			valid += len(rs)
 			continue
 		}
@@ -345,6 +340,19 @@ func scaleProfileOf(y, T, S []float64, complete bool, steps []int, norm float64,
 		s.V[c] = meanADToSigma * v * norm
 	}
 	return s
+}
+
+// trimmedAbsSums adds a = |y[i] − t[i] − s[i]| to sm[i] and 1 to cn[i]
+// where a < h (y without NaN). A leaf function, so that its loop keeps
+// its slices in registers.
+func trimmedAbsSums(sm, cn, y, t, s []float64, h float64) {
+	sm, cn, t, s = sm[:len(y)], cn[:len(y)], t[:len(y)], s[:len(y)]
+	for i, v := range y {
+		if a := math.Abs(v - t[i] - s[i]); a < h {
+			sm[i] += a
+			cn[i]++
+		}
+	}
 }
 
 // sampleSize bounds the values behind global summaries (scale floors,
