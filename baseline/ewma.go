@@ -52,6 +52,7 @@ func (m *EWMAModel) Describe() string {
 // (if not nil) receives the one-step errors.
 func ewmaRun(y []float64, a float64, resid []float64) (level, sse float64, cnt int) {
 	level = math.NaN()
+	b := 1 - a
 	for k, v := range y {
 		if math.IsNaN(v) {
 			if resid != nil {
@@ -72,7 +73,10 @@ func ewmaRun(y []float64, a float64, resid []float64) (level, sse float64, cnt i
 		if resid != nil {
 			resid[k] = e
 		}
-		level += a * e
+		// level + a·e as (1−a)·level + a·v: the product a·v does not
+		// wait for the level, so each step's chain is a multiply and an
+		// add instead of a subtract, a multiply and an add.
+		level = b*level + a*v
 	}
 	return level, sse, cnt
 }
