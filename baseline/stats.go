@@ -95,6 +95,23 @@ func summarizeOf(v, dev, sel []float64) (stat, []float64, []float64) {
 // sorts (expected O(n)): fitting spends most of its time here.
 func median(v []float64) float64 {
 	n := len(v)
+	if n >= 64 {
+		// Value buckets between the extremes narrow the selection to a
+		// few values (see middleRanks): the same median, without most of
+		// quickselect's mispredicted branches.
+		a, b := v[0], v[0]
+		for _, x := range v[1:] {
+			a, b = min(a, x), max(b, x)
+		}
+		if a == b {
+			return a
+		}
+		lo, hi := middleRanks(v, (n-1)/2, n/2, a, b)
+		if n%2 == 1 {
+			return hi
+		}
+		return (lo + hi) / 2
+	}
 	hi := nth(v, n/2)
 	if n%2 == 1 {
 		return hi
@@ -218,17 +235,18 @@ func medianOf(v, buf []float64) (float64, []float64) {
 }
 
 // middleRanks returns the r1-th and the r2-th smallest of v (r1 ≤ r2 ≤
-// r1+1), all of whose values lie in [a, b]; it reorders v. Longer inputs
+// r1+1), all of whose values lie in [a, b]; it reorders v (a permutation). Longer inputs
 // are first counted into value buckets, so that the selection runs only
 // on the one or two buckets holding the ranks: quickselect's
 // mispredicted branches are what cost, and a bucket index is a multiply
 // and a conversion. Bucketing is monotone in the value (rounding is), so
 // the ranks land in the right buckets whatever the rounding.
 func middleRanks(v []float64, r1, r2 int, a, b float64) (lo, hi float64) {
-	const nb = 256
-	scale := nb / (b - a)
-	if len(v) >= 4*nb/2 && scale > 0 && !math.IsInf(scale, 0) {
-		var count [nb + 1]int32
+	const maxBuckets = 256
+	nb := min(maxBuckets, len(v)/2) // about two values a bucket, at most 256
+	scale := float64(nb) / (b - a)
+	if len(v) >= 64 && scale > 0 && !math.IsInf(scale, 0) {
+		var count [maxBuckets + 1]int32
 		for _, x := range v {
 			count[min(int((x-a)*scale), nb)]++
 		}
@@ -245,10 +263,12 @@ func middleRanks(v []float64, r1, r2 int, a, b float64) (lo, hi float64) {
 			b2++
 			upto += int(count[b2])
 		}
+		// Swapped to the front, so that v stays a permutation of its
+		// values (median's callers read them again).
 		j := 0
-		for _, x := range v {
+		for i, x := range v {
 			if k := min(int((x-a)*scale), nb); k == b1 || k == b2 {
-				v[j] = x
+				v[i], v[j] = v[j], x
 				j++
 			}
 		}

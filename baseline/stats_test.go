@@ -8,11 +8,14 @@ import (
 )
 
 // TestMedianMatchesSort checks the selection-based median against sorting
-// on random, tied, sorted and reversed inputs of many lengths.
+// on random, tied, sorted, reversed and heavy-tailed inputs of many
+// lengths (below and above the length from which it selects within value
+// buckets), and that it leaves its input a permutation of itself: callers
+// read the values again.
 func TestMedianMatchesSort(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for n := 1; n < 300; n++ {
-		for _, kind := range []string{"random", "ties", "sorted", "reversed", "constant"} {
+	for n := 1; n < 700; n++ {
+		for _, kind := range []string{"random", "ties", "sorted", "reversed", "constant", "heavy"} {
 			v := make([]float64, n)
 			for i := range v {
 				switch kind {
@@ -26,6 +29,8 @@ func TestMedianMatchesSort(t *testing.T) {
 					v[i] = float64(n - i)
 				case "constant":
 					v[i] = 7
+				case "heavy":
+					v[i] = math.Abs(rng.NormFloat64() / rng.Float64())
 				}
 			}
 			s := slices.Sorted(slices.Values(v))
@@ -35,6 +40,9 @@ func TestMedianMatchesSort(t *testing.T) {
 			}
 			if got := median(v); got != want {
 				t.Fatalf("median(%s, n=%d) = %g, want %g", kind, n, got, want)
+			}
+			if slices.Sort(v); !slices.Equal(v, s) {
+				t.Fatalf("median(%s, n=%d) left its input no permutation of itself", kind, n)
 			}
 		}
 	}
