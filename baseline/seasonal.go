@@ -360,11 +360,8 @@ func trimmedAbsSums(sm, cn, y, t, s []float64, h float64) {
 // median well enough and keeps the selection off the profile.
 const sampleSize = 4096
 
-// sample returns the finite values of v, or an evenly strided sample of
-// about n of them, in a new slice.
-func sample(v []float64, n int) []float64 { return sampleInto(nil, v, n) }
-
-// sampleInto is sample appending to buf[:0].
+// sampleInto returns the finite values of v, or an evenly strided sample
+// of about n of them, appended to buf[:0].
 func sampleInto(buf, v []float64, n int) []float64 {
 	stride := max(1, len(v)/n)
 	out := buf[:0]
