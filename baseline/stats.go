@@ -1,6 +1,7 @@
 package baseline
 
 import (
+	"github.com/seismo-dev/seismo/series"
 	"math"
 	"slices"
 )
@@ -112,7 +113,7 @@ func median(v []float64) float64 {
 		}
 		return (lo + hi) / 2
 	}
-	hi := nth(v, n/2)
+	hi := series.Select(v, n/2)
 	if n%2 == 1 {
 		return hi
 	}
@@ -122,56 +123,6 @@ func median(v []float64) float64 {
 		lo = max(lo, x)
 	}
 	return (lo + hi) / 2
-}
-
-// nth reorders v so that v[k] is the k-th smallest element, every element
-// before it is no greater and every element after it no smaller, and
-// returns v[k]. Quickselect with a median-of-three pivot and Hoare
-// partitioning, which stays balanced on runs of equal values. v must not
-// contain NaN.
-func nth(v []float64, k int) float64 {
-	lo, hi := 0, len(v)-1
-	for hi-lo > 16 {
-		mid := lo + (hi-lo)/2
-		if v[mid] < v[lo] {
-			v[mid], v[lo] = v[lo], v[mid]
-		}
-		if v[hi] < v[lo] {
-			v[hi], v[lo] = v[lo], v[hi]
-		}
-		if v[hi] < v[mid] {
-			v[hi], v[mid] = v[mid], v[hi]
-		}
-		p := v[mid]
-		i, j := lo, hi
-		for i <= j {
-			for v[i] < p {
-				i++
-			}
-			for v[j] > p {
-				j--
-			}
-			if i <= j {
-				v[i], v[j] = v[j], v[i]
-				i++
-				j--
-			}
-		}
-		switch {
-		case k <= j:
-			hi = j
-		case k >= i:
-			lo = i
-		default: // j < k < i: v[k] equals the pivot
-			return v[k]
-		}
-	}
-	for i := lo + 1; i <= hi; i++ {
-		for j := i; j > lo && v[j] < v[j-1]; j-- {
-			v[j], v[j-1] = v[j-1], v[j]
-		}
-	}
-	return v[k]
 }
 
 // selectMinLen is the length from which medianOf narrows the search
@@ -274,7 +225,7 @@ func middleRanks(v []float64, r1, r2 int, a, b float64) (lo, hi float64) {
 		}
 		v, r1, r2 = v[:j], r1-below, r2-below
 	}
-	hi = nth(v, r2)
+	hi = series.Select(v, r2)
 	if r1 == r2 {
 		return hi, hi
 	}
@@ -299,7 +250,7 @@ func tailScale(v []float64, med float64) float64 {
 	if n == 0 {
 		return 0
 	}
-	lo := nth(v, int(0.01*float64(n-1)))
-	hi := nth(v, int(math.Ceil(0.99*float64(n-1))))
+	lo := series.Select(v, int(0.01*float64(n-1)))
+	hi := series.Select(v, int(math.Ceil(0.99*float64(n-1))))
 	return max(hi-med, med-lo) / z99
 }

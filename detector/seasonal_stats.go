@@ -6,6 +6,7 @@ package detector
 // helpers of the other detector files.
 
 import (
+	"github.com/seismo-dev/seismo/series"
 	"math"
 	"slices"
 	"time"
@@ -23,49 +24,6 @@ const (
 // ssFinite reports whether v is neither NaN nor ±Inf.
 func ssFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
-// ssSelect returns the k-th smallest value of v (0-based), reordering v.
-// Quickselect with median-of-three pivots: expected O(len(v)).
-func ssSelect(v []float64, k int) float64 {
-	lo, hi := 0, len(v)-1
-	for lo < hi {
-		mid := lo + (hi-lo)/2
-		// Order v[lo], v[mid], v[hi] so the pivot is their median.
-		if v[mid] < v[lo] {
-			v[mid], v[lo] = v[lo], v[mid]
-		}
-		if v[hi] < v[lo] {
-			v[hi], v[lo] = v[lo], v[hi]
-		}
-		if v[hi] < v[mid] {
-			v[hi], v[mid] = v[mid], v[hi]
-		}
-		pivot := v[mid]
-		i, j := lo, hi
-		for i <= j {
-			for v[i] < pivot {
-				i++
-			}
-			for v[j] > pivot {
-				j--
-			}
-			if i <= j {
-				v[i], v[j] = v[j], v[i]
-				i++
-				j--
-			}
-		}
-		switch {
-		case k <= j:
-			hi = j
-		case k >= i:
-			lo = i
-		default:
-			return v[k]
-		}
-	}
-	return v[k]
-}
-
 // ssMedian returns the median of v, reordering v; NaN for an empty slice.
 // v must hold finite values only.
 func ssMedian(v []float64) float64 {
@@ -74,9 +32,9 @@ func ssMedian(v []float64) float64 {
 	case n == 0:
 		return math.NaN()
 	case n%2 == 1:
-		return ssSelect(v, n/2)
+		return series.Select(v, n/2)
 	}
-	hi := ssSelect(v, n/2)
+	hi := series.Select(v, n/2)
 	lo := v[0]
 	for _, x := range v[:n/2] { // after selection the lower half holds the smaller values
 		lo = max(lo, x)
