@@ -117,24 +117,11 @@ func (l *loader) applyLogDefaults(c *Config) {
 	}
 }
 
-func (l *loader) validateLogs(c *Config) {
-	names := map[string]string{}
-	for i, m := range c.Monitors {
-		names[m.Name] = indexPath("monitors", i)
-	}
+func (l *loader) validateLogs(c *Config, jobs map[string]string) {
 	for i := range c.Logs {
 		p := indexPath("logs", i)
 		s := &c.Logs[i]
-		switch {
-		case s.Name == "":
-			l.errs.Addf(p+".name", "a log stream needs a name")
-		case !monitorNameRE.MatchString(s.Name):
-			l.errs.Addf(p+".name", "invalid log stream name %q: use letters, digits, _, : and -, not starting with a digit", s.Name)
-		case names[s.Name] != "":
-			l.errs.Addf(p+".name", "name %q is already used by %s (monitors and log streams share one namespace)", s.Name, names[s.Name])
-		default:
-			names[s.Name] = p
-		}
+		l.validateJobName(jobs, p, "log stream", s.Name)
 		src, ok := c.Sources[s.Input]
 		switch {
 		case s.Input == "":

@@ -56,25 +56,32 @@ func (l *loader) validate(c *Config) {
 	}
 	l.validateDomain("alerting", &c.Alerting)
 
-	seen := map[string]int{}
+	jobs := map[string]string{} // job name → the path that claimed it: monitors and log streams share one namespace
 	for i := range c.Monitors {
 		p := indexPath("monitors", i)
 		m := &c.Monitors[i]
-		switch {
-		case m.Name == "":
-			l.errs.Addf(p+".name", "a monitor needs a name")
-		case !monitorNameRE.MatchString(m.Name):
-			l.errs.Addf(p+".name", "invalid monitor name %q: use letters, digits, _, : and -, not starting with a digit", m.Name)
-		default:
-			if j, dup := seen[m.Name]; dup {
-				l.errs.Addf(p+".name", "monitor name %q is already used by monitors[%d]", m.Name, j)
-			} else {
-				seen[m.Name] = i
-			}
-		}
+		l.validateJobName(jobs, p, "monitor", m.Name)
 		l.validateMonitor(p, m, c)
 	}
-	l.validateLogs(c)
+	l.validateLogs(c, jobs)
+}
+
+// validateJobName checks a monitor's or log stream's name (kind says
+// which) and claims it in jobs, where every job name maps to the path of
+// the job that holds it.
+func (l *loader) validateJobName(jobs map[string]string, path, kind, name string) {
+	switch other, taken := jobs[name]; {
+	case name == "":
+		l.errs.Addf(path+".name", "a %s needs a name", kind)
+	case !monitorNameRE.MatchString(name):
+		l.errs.Addf(path+".name", "invalid %s name %q: use letters, digits, _, : and -, not starting with a digit", kind, name)
+	case taken && strings.HasPrefix(other, kind+"s["):
+		l.errs.Addf(path+".name", "%s name %q is already used by %s", kind, name, other)
+	case taken:
+		l.errs.Addf(path+".name", "name %q is already used by %s (monitors and log streams share one namespace)", name, other)
+	default:
+		jobs[name] = path
+	}
 }
 
 func (l *loader) validateGlobal(g *Global) {
