@@ -52,6 +52,7 @@ type Engine struct {
 	sources  map[string]source.TimeSeries
 	monitors []*monitor
 	streams  []*logStream   // log streams (logs.go)
+	jobs     []Job          // checks and rule groups (job.go)
 	location *time.Location // global.timezone, for display
 
 	ready atomic.Bool
@@ -270,6 +271,14 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 		wg.Go(func() { e.scheduled(jobsCtx, m, false) })
 	}
+	for _, j := range e.jobs {
+		spec := fmt.Sprintf("CRON_TZ=%s %s", j.Location(), j.Schedule())
+		if _, err := c.AddFunc(spec, func() { e.scheduledJob(jobsCtx, j, true) }); err != nil {
+			stopAlerts()
+			<-alertsDone
+			return fmt.Errorf("schedule %s %q: %w", j.Kind(), j.Name(), err)
+		}
+	}
 	var ingest sync.WaitGroup
 	for _, s := range e.streams {
 		if _, err := c.AddFunc("@every "+s.step.String(), func() { e.scheduledStream(jobsCtx, s) }); err != nil {
@@ -281,7 +290,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	c.Start()
 	e.ready.Store(true)
-	e.log.Info("engine started", "monitors", len(e.monitors), "log_streams", len(e.streams), "sources", len(e.sources))
+	e.log.Info("engine started", "monitors", len(e.monitors), "log_streams", len(e.streams), "jobs", len(e.jobs), "sources", len(e.sources))
 
 	<-ctx.Done()
 	e.ready.Store(false)
@@ -380,9 +389,17 @@ func (e *Engine) RunOnce(ctx context.Context, job string) (*Result, error) {
 			return e.execute(ctx, m, e.now(), false)
 		}
 	}
-	names := make([]string, len(e.monitors))
-	for i, m := range e.monitors {
-		names[i] = m.name()
+	for _, j := range e.jobs {
+		if j.Name() == job {
+			return e.executeJob(ctx, j, false)
+		}
+	}
+	names := make([]string, 0, len(e.monitors)+len(e.jobs))
+	for _, m := range e.monitors {
+		names = append(names, m.name())
+	}
+	for _, j := range e.jobs {
+		names = append(names, j.Name())
 	}
 	return nil, fmt.Errorf("no job named %q (jobs: %v)", job, names)
 }

@@ -42,10 +42,15 @@ type Result struct {
 	// healthy lists series whose newest judged point was normal: their
 	// alerts, if any, resolve.
 	healthy []labels.Labels
+	// summary, when set, is the Summary of a Job's run.
+	summary string
 }
 
 // Summary is a one-line account of the run.
 func (r *Result) Summary() string {
+	if r.summary != "" {
+		return r.summary
+	}
 	if r.Skipped != "" {
 		return fmt.Sprintf("job %s: skipped (%s)", r.Job, r.Skipped)
 	}
