@@ -97,20 +97,9 @@ func NewManager(cfg Config, opts Options) (*Manager, error) {
 		m.nlog = NewMemoryLog()
 	}
 	for _, rc := range cfg.Receivers {
-		var ints []integration
-		for i, lc := range rc.LogConfigs {
-			n, err := NewLogNotifier(lc, m.logger)
-			if err != nil {
-				return nil, fmt.Errorf("receiver %q: log_configs[%d]: %w", rc.Name, i, err)
-			}
-			ints = append(ints, integration{name: "log", index: i, sendResolved: true, notifier: n})
-		}
-		for i, wc := range rc.WebhookConfigs {
-			n, err := NewWebhook(wc, opts.Client)
-			if err != nil {
-				return nil, fmt.Errorf("receiver %q: webhook_configs[%d]: %w", rc.Name, i, err)
-			}
-			ints = append(ints, integration{name: "webhook", index: i, sendResolved: wc.SendResolved == nil || *wc.SendResolved, notifier: n})
+		ints, err := buildIntegrations(rc, opts, m.logger)
+		if err != nil {
+			return nil, err
 		}
 		m.receivers[rc.Name] = ints
 	}
