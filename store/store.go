@@ -39,6 +39,8 @@ type Store interface {
 	Choices(ctx context.Context, job string) ([]Choice, error)
 	// LogStore persists log streams' templates, counts and state.
 	LogStore
+	// LabelStore persists labels, their audit log and API tokens.
+	LabelStore
 	// Close releases the store's resources.
 	Close() error
 }
