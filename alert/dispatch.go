@@ -160,7 +160,7 @@ func (m *Manager) notifyAll(ctx context.Context, g *aggrGroup, alerts []*Alert, 
 			rkey := in.key(g.receiver)
 			prev, seen := m.nlog.Last(g.key, rkey)
 			entry := NotifyEntry{GroupKey: g.key, Receiver: rkey, Firing: firing, Resolved: resolved, Timestamp: now}
-			if !needsUpdate(prev, seen, firing, resolved, in.sendResolved, repeat, now) {
+			if !in.needsUpdate(prev, seen, firing, resolved, repeat, now) {
 				results[i] = true
 				if seen && !subset(prev.Firing, firing) {
 					// Alerts resolved without a notification (send_resolved
@@ -177,8 +177,8 @@ func (m *Manager) notifyAll(ctx context.Context, g *aggrGroup, alerts []*Alert, 
 			}
 			if len(send) > 0 {
 				msg := newMessage(g.receiver, g.key, g.labels, m.externalURL, send)
-				if err := m.send(ctx, in, msg); err != nil {
-					m.logger.Error("notification failed", "receiver", g.receiver, "integration", in.name, "group", g.key, "err", err)
+				if res := m.send(ctx, in, msg); res.Err != nil {
+					m.logger.Error("notification failed", "receiver", g.receiver, "integration", in.name, "group", g.key, "status", res.Status, "attempts", res.Attempts, "err", res.Err)
 					return
 				}
 			}

@@ -17,10 +17,12 @@ type metrics struct {
 	notifications       *prometheus.CounterVec
 	notificationsFailed *prometheus.CounterVec
 	latency             *prometheus.HistogramVec
+	deliveryMetrics     // outcomes of deliveries and rate-limit waits (delivery.go)
 }
 
 func newMetrics(reg prometheus.Registerer, countAlerts func(status string) float64) (*metrics, error) {
 	m := &metrics{
+		deliveryMetrics: newDeliveryMetrics(),
 		notifications: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "seismo",
 			Name:      "notifications_total",
@@ -47,6 +49,7 @@ func newMetrics(reg prometheus.Registerer, countAlerts func(status string) float
 		return m, nil
 	}
 	cs := []prometheus.Collector{m.notifications, m.notificationsFailed, m.latency}
+	cs = append(cs, m.deliveryMetrics.collectors()...)
 	// seismo_alerts{state} is computed from the Manager's alerts on scrape.
 	for _, state := range []string{StatusFiring, StatusResolved} {
 		cs = append(cs, prometheus.NewGaugeFunc(prometheus.GaugeOpts{

@@ -78,10 +78,25 @@ type Notifier interface {
 
 // integration is a configured Notifier of a receiver.
 type integration struct {
-	name         string // "log", "webhook": the metrics label
+	name         string // "log", "webhook", "email", ...: the metrics label
 	index        int    // position among the receiver's integrations of that name
 	sendResolved bool
+	// resendFiring: notify at every flush while alerts fire, not only on
+	// changes and repeats. Forwarding to an Alertmanager needs it: that
+	// Alertmanager resolves an alert it has not heard of for its
+	// resolve_timeout.
+	resendFiring bool
 	notifier     Notifier
+	limiter      *limiter // paces its messages; nil: no limit
+}
+
+// needsUpdate is needsUpdate for this integration: with resendFiring, a
+// group with firing alerts is notified at every flush.
+func (i integration) needsUpdate(prev NotifyEntry, ok bool, firing, resolved []Fingerprint, repeat time.Duration, now time.Time) bool {
+	if i.resendFiring && len(firing) > 0 {
+		return true
+	}
+	return needsUpdate(prev, ok, firing, resolved, i.sendResolved, repeat, now)
 }
 
 // key identifies the integration in the notification log.

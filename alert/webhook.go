@@ -130,39 +130,90 @@ func nonNil(m map[string]string) map[string]string {
 }
 
 // Notify posts m. Timeouts, network errors, 429 and 5xx are worth a
-// retry; other non-2xx answers are not.
+// retry; other non-2xx answers are not. The body of a 2xx answer is not
+// read as anything: Alertmanager's webhook contract has none.
 func (w *Webhook) Notify(ctx context.Context, m *Message) (retry bool, err error) {
 	body, err := json.Marshal(w.Payload(m))
 	if err != nil {
 		return false, fmt.Errorf("webhook: encode payload: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, w.timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(body))
-	if err != nil {
-		return false, errors.New("webhook: cannot build request for the configured URL")
+	return sendParts(ctx, 1, func(ctx context.Context, _ int) (bool, error) {
+		reply, err := postHTTP(ctx, w.client, w.timeout, w.url, "application/json", w.userAgent, body)
+		if err != nil {
+			return true, fmt.Errorf("webhook: %w", err)
+		}
+		if retry, err := reply.statusError(); err != nil {
+			return retry, fmt.Errorf("webhook: %w", err)
+		}
+		return false, nil
+	})
+}
+
+// httpReply is a receiver's answer: its status, headers and (a bounded
+// part of) its body.
+type httpReply struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// postHTTP posts body to rawURL within timeout. Errors never repeat the
+// URL, which may hold a token; they are all worth a retry (the request
+// may not have arrived).
+func postHTTP(ctx context.Context, client *http.Client, timeout time.Duration, rawURL, contentType, userAgent string, body []byte) (*httpReply, error) {
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", w.userAgent)
-	resp, err := w.client.Do(req)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(body))
+	if err != nil {
+		return nil, errors.New("cannot build a request for the configured URL")
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("User-Agent", userAgent)
+	resp, err := client.Do(req)
 	if err != nil {
 		// *url.Error repeats the URL, which may hold a token.
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return true, fmt.Errorf("webhook: %w", err)
+		if strings.Contains(err.Error(), "malformed HTTP") {
+			// Something that is not an HTTP server answered.
+			err = fmt.Errorf("%w: %w", ErrBadResponse, err)
+		}
+		return nil, err
 	}
 	defer resp.Body.Close()
 	// Read (a bounded part of) the body so the connection can be reused.
-	b, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
-	if resp.StatusCode/100 == 2 {
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
+	if err != nil {
+		return nil, fmt.Errorf("status %s, reading the body: %w", resp.Status, err)
+	}
+	return &httpReply{status: resp.StatusCode, header: resp.Header, body: b}, nil
+}
+
+// statusError returns nil for a 2xx answer, and otherwise an error that
+// quotes the status and the start of the body. 408, 429 and 5xx are worth
+// a retry (429 after its Retry-After); other statuses are not.
+func (r *httpReply) statusError() (retry bool, err error) {
+	if r.status/100 == 2 {
 		return false, nil
 	}
-	msg := strings.TrimSpace(string(b[:min(len(b), maxErrorBody)]))
-	if readErr != nil {
-		msg = "(reading the body failed: " + readErr.Error() + ")"
+	err = fmt.Errorf("unexpected status %d %s: %q", r.status, http.StatusText(r.status), r.quote())
+	switch {
+	case r.status == http.StatusTooManyRequests:
+		return true, withRetryAfter(fmt.Errorf("%w: %w", ErrRateLimited, err), parseRetryAfter(r.header.Get("Retry-After"), time.Now()))
+	case r.status/100 == 5:
+		return true, fmt.Errorf("%w: %w", errServerError, err)
+	case r.status == http.StatusRequestTimeout:
+		return true, err
 	}
-	err = fmt.Errorf("webhook: unexpected status %s: %q", resp.Status, msg)
-	return resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode/100 == 5, err
+	return false, err
+}
+
+// quote returns the start of the body, for errors.
+func (r *httpReply) quote() string {
+	return strings.TrimSpace(strings.ToValidUTF8(string(r.body[:min(len(r.body), maxErrorBody)]), "\uFFFD"))
 }
