@@ -20,6 +20,8 @@ type Config struct {
 	Monitors  []Monitor                  `yaml:"monitors,omitempty"`
 	Logs      []LogStream                `yaml:"logs,omitempty"`
 	Alerting  alert.Config               `yaml:"alerting"`
+	// Server configures the HTTP API's tokens and limits (server.go).
+	Server Server `yaml:"server,omitempty"`
 
 	// File is the path the configuration was loaded from ("" for embedded).
 	File string `yaml:"-"`
@@ -53,6 +55,9 @@ type Monitor struct {
 	Detector    detector.Config   `yaml:"detector,omitempty"`
 	Labels      map[string]string `yaml:"labels,omitempty"`      // added to every event's label set
 	Annotations map[string]string `yaml:"annotations,omitempty"` // added to every event
+	// Maintenance lists recurring windows over which Seismo proposes noise
+	// labels (server.go).
+	Maintenance []Maintenance `yaml:"maintenance,omitempty"`
 }
 
 // Query says what a monitor reads and over which range.

@@ -74,6 +74,7 @@ func (l *loader) applyDefaults(c *Config) {
 	if g.MaxJitter == 0 && !l.present("global.max_jitter") {
 		g.MaxJitter = DefaultMaxJitter // an explicit 0 turns jitter off
 	}
+	applyServerDefaults(c)
 
 	for i := range c.Monitors {
 		m := &c.Monitors[i]
@@ -114,6 +115,7 @@ func (l *loader) applyDefaults(c *Config) {
 // or file. Errors name the variable or file, never a value.
 func (l *loader) resolveSecrets(c *Config) {
 	l.resolve("global.store.dsn", &c.Global.Store.DSN)
+	l.resolveServerSecrets(c)
 	for _, name := range sortedKeys(c.Sources) {
 		src := c.Sources[name]
 		p := sourcePath(name)

@@ -64,6 +64,7 @@ func (l *loader) validate(c *Config) {
 		l.validateMonitor(p, m, c)
 	}
 	l.validateLogs(c, jobs)
+	l.validateServer(c)
 }
 
 // validateJobName checks a monitor's or log stream's name (kind says
@@ -172,6 +173,7 @@ func (l *loader) validateMonitor(p string, m *Monitor, c *Config) {
 
 	l.validateDomain(p+".baseline", &m.Baseline)
 	l.validateDomain(p+".detector", &m.Detector)
+	l.validateMaintenance(p, m)
 
 	for _, k := range sortedKeys(m.Labels) {
 		switch {
