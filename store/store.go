@@ -41,6 +41,9 @@ type Store interface {
 	LogStore
 	// LabelStore persists labels, their audit log and API tokens.
 	LabelStore
+	// StateStore persists the alert router's state: alerts, aggregation
+	// groups, silences, the notification log and history.
+	alert.StateStore
 	// Close releases the store's resources.
 	Close() error
 }
