@@ -23,7 +23,17 @@ type Alert struct {
 	UpdatedAt    time.Time // when an event or a resolution last changed it
 	GeneratorURL string    // where to look at it
 	Fingerprint  Fingerprint
+	// AckedBy, AckedAt and AckComment record who acknowledged the alert
+	// (Manager.Acknowledge); an acknowledged alert is not escalated. A new
+	// firing episode clears them.
+	AckedBy    string
+	AckedAt    time.Time
+	AckComment string
 }
+
+// Acknowledged reports whether the alert's current episode is
+// acknowledged.
+func (a *Alert) Acknowledged() bool { return !a.AckedAt.IsZero() }
 
 // Resolved reports whether the alert has resolved.
 func (a *Alert) Resolved() bool { return !a.EndsAt.IsZero() }

@@ -2,37 +2,184 @@ package alert
 
 import (
 	"fmt"
+	"reflect"
 	"regexp"
+	"strings"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/seismo-dev/seismo/config/field"
 )
 
-// Config is the alerting section: a root route and its receivers. The full
-// routing tree, inhibition, silences and time intervals come later; the
-// shape already follows Alertmanager's so that configs keep working.
+// Config is the alerting section. Its shape is Alertmanager's, so that an
+// Alertmanager configuration's route, inhibit_rules, time_intervals and
+// receivers can be pasted in unchanged; Seismo adds escalation to routes
+// and keeps silences and the notification log in its own store.
 type Config struct {
 	ResolveTimeout field.Duration   `yaml:"resolve_timeout,omitempty"` // resolve an alert not seen for this long (default 5m)
 	Route          Route            `yaml:"route"`
 	Receivers      []ReceiverConfig `yaml:"receivers"`
+	// InhibitRules mute alerts while others fire (a critical alert
+	// inhibiting the warnings of the same service).
+	InhibitRules []InhibitRule `yaml:"inhibit_rules,omitempty"`
+	// TimeIntervals are named periods that routes mute in, or are only
+	// active in.
+	TimeIntervals []TimeIntervalConfig `yaml:"time_intervals,omitempty"`
+	// MuteTimeIntervals is Alertmanager's deprecated name for
+	// time_intervals, still accepted; both share one namespace.
+	MuteTimeIntervals []TimeIntervalConfig `yaml:"mute_time_intervals,omitempty"`
+	// SilenceRetention is how long expired silences are kept, listed as
+	// expired, before they are deleted (default 5d, as Alertmanager).
+	SilenceRetention field.Duration `yaml:"silence_retention,omitempty"`
+
+	// Calendars names time intervals defined outside this section — the
+	// engine's trading calendars — that routes may use in
+	// mute_time_intervals and active_time_intervals. It is not read from
+	// YAML: the config loader fills it from the calendars section, and
+	// NewManager adds the names of Options.Calendars.
+	Calendars []string `yaml:"-"`
 }
 
-// Route picks the receiver for alerts. Only the root route exists for now.
+// Route is a node of the routing tree, as in Alertmanager. An alert
+// enters at the root, which matches everything, and descends into the
+// first child whose matchers it matches (and into later children too
+// while the matching ones have continue set); the deepest matching routes
+// notify. A child inherits receiver, group_by, group_wait, group_interval
+// and repeat_interval from its parent unless it sets them; matchers,
+// continue, time intervals and escalation are its own.
 type Route struct {
-	Receiver       string         `yaml:"receiver"`
-	GroupBy        []string       `yaml:"group_by,omitempty"`
-	GroupWait      field.Duration `yaml:"group_wait,omitempty"`      // default 10s
-	GroupInterval  field.Duration `yaml:"group_interval,omitempty"`  // default 1m
-	RepeatInterval field.Duration `yaml:"repeat_interval,omitempty"` // default 4h
+	Receiver string   `yaml:"receiver,omitempty"`
+	GroupBy  []string `yaml:"group_by,omitempty"` // label names; ["..."] groups by all labels
+	Continue bool     `yaml:"continue,omitempty"` // after matching, try the next siblings too
+	// Matchers must all match, in Alertmanager's syntax: `severity="critical"`,
+	// `service=~"pay|card"`, several per entry as `{a="b",c!="d"}`.
+	Matchers []string `yaml:"matchers,omitempty"`
+	// Match and MatchRE are Alertmanager's deprecated equality and regex
+	// matchers, label name to value, still accepted.
+	Match   map[string]string `yaml:"match,omitempty"`
+	MatchRE map[string]string `yaml:"match_re,omitempty"`
+
+	GroupWait      field.Duration `yaml:"group_wait,omitempty"`      // default 10s; first notification of a new group
+	GroupInterval  field.Duration `yaml:"group_interval,omitempty"`  // default 1m; between notifications of a changed group
+	RepeatInterval field.Duration `yaml:"repeat_interval,omitempty"` // default 4h; before repeating an unchanged one
+
+	// MuteTimeIntervals name time intervals (or calendars) in which the
+	// route sends nothing; ActiveTimeIntervals, the only ones in which it
+	// sends. Alerts wait in their groups meanwhile.
+	MuteTimeIntervals   []string `yaml:"mute_time_intervals,omitempty"`
+	ActiveTimeIntervals []string `yaml:"active_time_intervals,omitempty"`
+
+	// EscalateAfter and EscalateTo (a receiver) escalate: an alert of this
+	// route still firing and not acknowledged EscalateAfter after it
+	// started is also sent to EscalateTo, then repeated on the route's
+	// repeat_interval until it is acknowledged or resolves. A Seismo
+	// extension; Alertmanager has no acknowledgements.
+	EscalateAfter field.Duration `yaml:"escalate_after,omitempty"`
+	EscalateTo    string         `yaml:"escalate_to,omitempty"`
+
+	Routes []Route `yaml:"routes,omitempty"`
+
+	// explicit records which durations the YAML set, so that a child's
+	// explicit "group_wait: 0s" is not mistaken for "inherit". In Go, a
+	// zero duration inherits.
+	explicit durationSet
 }
 
-// Defaults of the alerting configuration, the same as Alertmanager's.
+// durationSet is a set of a Route's duration fields.
+type durationSet uint8
+
 const (
-	DefaultResolveTimeout = 5 * time.Minute
-	DefaultGroupWait      = 10 * time.Second
-	DefaultGroupInterval  = time.Minute
-	DefaultRepeatInterval = 4 * time.Hour
-	DefaultWebhookTimeout = 10 * time.Second
+	setGroupWait durationSet = 1 << iota
+	setGroupInterval
+	setRepeatInterval
+)
+
+// routeKeys are the YAML keys of a Route, from its struct tags.
+var routeKeys = func() map[string]bool {
+	keys := map[string]bool{}
+	t := reflect.TypeFor[Route]()
+	for i := range t.NumField() {
+		if tag := t.Field(i).Tag.Get("yaml"); tag != "" && tag != "-" {
+			name, _, _ := strings.Cut(tag, ",")
+			keys[name] = true
+		}
+	}
+	return keys
+}()
+
+// UnmarshalYAML decodes a route, noting which durations are written. It
+// rejects unknown keys itself (a custom unmarshaler does not inherit the
+// decoder's KnownFields), in yaml.v3's words so that the config loader
+// places the errors like any other.
+func (r *Route) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: cannot unmarshal %s `%s` into alert.Route", n.Line, n.ShortTag(), n.Value)}}
+	}
+	var errs []string
+	var set durationSet
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if !routeKeys[k.Value] {
+			errs = append(errs, fmt.Sprintf("line %d: field %s not found in type alert.Route", k.Line, k.Value))
+			continue
+		}
+		if n.Content[i+1].ShortTag() == "!!null" {
+			continue
+		}
+		switch k.Value {
+		case "group_wait":
+			set |= setGroupWait
+		case "group_interval":
+			set |= setGroupInterval
+		case "repeat_interval":
+			set |= setRepeatInterval
+		}
+	}
+	type plain Route // without this method
+	var p plain
+	if err := n.Decode(&p); err != nil {
+		te, ok := err.(*yaml.TypeError)
+		if !ok {
+			return err
+		}
+		errs = append(errs, te.Errors...)
+	}
+	*r = Route(p)
+	r.explicit = set
+	if len(errs) > 0 {
+		return &yaml.TypeError{Errors: errs}
+	}
+	return nil
+}
+
+// InhibitRule mutes the alerts matching the target matchers while an
+// alert matching the source matchers fires with the same values of the
+// equal labels (both absent counts as the same). An alert that matches
+// both sides is not inhibited by other alerts that do, so that a rule
+// cannot silence every member of a group.
+type InhibitRule struct {
+	SourceMatchers []string `yaml:"source_matchers,omitempty"`
+	TargetMatchers []string `yaml:"target_matchers,omitempty"`
+	Equal          []string `yaml:"equal,omitempty"`
+	// Alertmanager's deprecated forms, label name to value (or regex).
+	SourceMatch   map[string]string `yaml:"source_match,omitempty"`
+	SourceMatchRE map[string]string `yaml:"source_match_re,omitempty"`
+	TargetMatch   map[string]string `yaml:"target_match,omitempty"`
+	TargetMatchRE map[string]string `yaml:"target_match_re,omitempty"`
+}
+
+// Defaults of the alerting configuration. resolve_timeout and
+// repeat_interval are Alertmanager's; group_wait and group_interval are
+// shorter than its 30s and 5m, because Seismo's events already come from
+// scheduled evaluations rather than from scrapes that need settling.
+const (
+	DefaultResolveTimeout   = 5 * time.Minute
+	DefaultGroupWait        = 10 * time.Second
+	DefaultGroupInterval    = time.Minute
+	DefaultRepeatInterval   = 4 * time.Hour
+	DefaultWebhookTimeout   = 10 * time.Second
+	DefaultSilenceRetention = 5 * 24 * time.Hour
 	// DefaultReceiver is the receiver added when none is configured: it
 	// writes notifications to the console, so a first run shows its alerts.
 	DefaultReceiver = "console"
@@ -44,10 +191,15 @@ const GroupByAll = "..."
 
 // ApplyDefaults fills unset fields. With no receivers it adds a "console"
 // receiver that logs, and points the root route at it if it names none.
+// Child routes are left as written: they inherit from their parents when
+// the tree is compiled.
 func (c *Config) ApplyDefaults() {
 	setDuration(&c.ResolveTimeout, DefaultResolveTimeout)
+	setDuration(&c.SilenceRetention, DefaultSilenceRetention)
 	r := &c.Route
-	setDuration(&r.GroupWait, DefaultGroupWait)
+	if r.explicit&setGroupWait == 0 {
+		setDuration(&r.GroupWait, DefaultGroupWait)
+	}
 	setDuration(&r.GroupInterval, DefaultGroupInterval)
 	setDuration(&r.RepeatInterval, DefaultRepeatInterval)
 	if len(c.Receivers) == 0 {
@@ -68,51 +220,20 @@ func setDuration(d *field.Duration, def time.Duration) {
 }
 
 // legacyLabelName is the classic Prometheus label name syntax. group_by
-// keeps to it so that group keys read the same in Alertmanager.
+// and equal keep to it so that group keys read the same in Alertmanager.
 var legacyLabelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 
 // Validate checks the configuration; errors are a field.List with paths
-// relative to the alerting section ("route.receiver", "receivers[1].name").
-// Webhook URLs are secrets: they are checked once resolved (or as written,
-// when literal), and never quoted in errors.
+// relative to the alerting section ("route.routes[2].matchers[0]",
+// "receivers[1].name"). It checks matchers and regexes, receiver and time
+// interval names wherever they are used, routes that can never match, and
+// the time intervals themselves. Webhook URLs and other secrets are never
+// quoted in errors.
 func (c Config) Validate() error {
-	var errs field.List
-	if c.ResolveTimeout < 0 {
-		errs.Addf("resolve_timeout", "must not be negative")
+	intervals := make(map[string]TimeInterval, len(c.Calendars))
+	for _, name := range c.Calendars {
+		intervals[name] = nil // a placeholder: only the name is checked
 	}
-
-	names, rerrs := validateReceivers(c.Receivers)
-	errs = append(errs, rerrs...)
-
-	r := c.Route
-	switch _, ok := names[r.Receiver]; {
-	case r.Receiver == "":
-		errs.Addf("route.receiver", "the root route needs a receiver")
-	case !ok:
-		errs.Addf("route.receiver", "undefined receiver %q", r.Receiver)
-	}
-	seen := make(map[string]bool, len(r.GroupBy))
-	for i, name := range r.GroupBy {
-		p := fmt.Sprintf("route.group_by[%d]", i)
-		switch {
-		case name == GroupByAll && len(r.GroupBy) > 1:
-			errs.Addf(p, "%q groups by all labels and cannot be combined with other label names", GroupByAll)
-		case name == GroupByAll:
-		case !legacyLabelName.MatchString(name):
-			errs.Addf(p, "invalid label name %q", name)
-		case seen[name]:
-			errs.Addf(p, "duplicate label name %q", name)
-		}
-		seen[name] = true
-	}
-	if r.GroupWait < 0 {
-		errs.Addf("route.group_wait", "must not be negative")
-	}
-	if r.GroupInterval < 0 {
-		errs.Addf("route.group_interval", "must not be negative")
-	}
-	if r.RepeatInterval < 0 {
-		errs.Addf("route.repeat_interval", "must not be negative")
-	}
+	_, errs := compileConfig(&c, intervals)
 	return errs.Err()
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/seismo-dev/seismo/config/field"
 )
@@ -32,9 +33,10 @@ func TestApplyDefaults(t *testing.T) {
 				GroupInterval:  field.Duration(time.Minute),
 				RepeatInterval: field.Duration(4 * time.Hour),
 			},
-			Receivers: []ReceiverConfig{{Name: "console", LogConfigs: []LogConfig{{Level: "info"}}}},
+			Receivers:        []ReceiverConfig{{Name: "console", LogConfigs: []LogConfig{{Level: "info"}}}},
+			SilenceRetention: field.Duration(5 * 24 * time.Hour),
 		}
-		if diff := cmp.Diff(want, c); diff != "" {
+		if diff := cmp.Diff(want, c, cmpopts.IgnoreUnexported(Route{})); diff != "" {
 			t.Errorf("(-want +got):\n%s", diff)
 		}
 		if err := c.Validate(); err != nil {

@@ -2,6 +2,7 @@ package alert
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -9,51 +10,75 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 )
 
-// aggrGroup is an aggregation group: the alerts that share the values of
-// the route's group_by labels and are notified together.
+// aggrGroup is an aggregation group: the alerts of one route that share
+// the values of the route's group_by labels and are notified together.
 type aggrGroup struct {
-	key      string        // "{}:{alertname=\"x\"}"; "{}" names the root route
-	labels   labels.Labels // the group_by labels of its alerts
-	alerts   map[Fingerprint]*Alert
-	created  time.Time // for group_wait; time.Now, not Options.Now, as timers use it
-	started  bool      // its goroutine runs
-	receiver string
+	key     string        // route ID and group labels: `{}/{team="a"}:{alertname="x"}`
+	route   *route        // whose timers, receiver and intervals it uses
+	labels  labels.Labels // the group_by labels of its alerts
+	alerts  map[Fingerprint]*alertState
+	created time.Time // for group_wait; time.Now, not Options.Now, as timers use it
+	started bool      // its goroutine runs
+	removed bool      // deleted; alerts must go into a new group
+	// wake tells the goroutine that an escalation deadline may have come
+	// closer (an alert joined).
+	wake chan struct{}
+	// flushed: the first flush (after group_wait) is done; escalations
+	// wait for it. escChecked is the Options.Now time of the last
+	// escalation pass. Both belong to the group's goroutine.
+	flushed    bool
+	escChecked time.Time
 }
 
-// groupLabels returns the labels of ls that the root route groups by.
-func (m *Manager) groupLabels(ls labels.Labels) labels.Labels {
-	by := m.cfg.Route.GroupBy
-	if len(by) == 1 && by[0] == GroupByAll {
-		return ls
+// route puts st into the aggregation group of every route it matches,
+// creating groups as needed. Routing is done once per alert: its labels
+// never change. m.mu must be held.
+func (m *Manager) route(st *alertState) {
+	if st.routes == nil {
+		st.routes = m.rt.root.match(st.Labels, make([]*route, 0, 1))
+		st.groups = make([]*aggrGroup, len(st.routes))
 	}
-	b := labels.NewScratchBuilder(len(by))
-	for _, name := range by {
-		if v := ls.Get(name); v != "" {
-			b.Add(name, v)
+	for i, r := range st.routes {
+		if g := st.groups[i]; g == nil || g.removed {
+			st.groups[i] = m.insert(st, r)
 		}
 	}
-	b.Sort()
-	return b.Labels()
 }
 
-// insert puts a into its group, creating the group if needed. m.mu must
-// be held.
-func (m *Manager) insert(a *Alert) {
-	gl := m.groupLabels(a.Labels)
-	key := "{}:" + gl.String()
+// insert puts st into its group of route r, creating the group if needed
+// (with the creation time it had before a restart, if it had one). m.mu
+// must be held.
+func (m *Manager) insert(st *alertState, r *route) *aggrGroup {
+	gl := r.groupLabels(st.Labels)
+	key := r.id + ":" + gl.String()
 	g := m.groups[key]
 	if g == nil {
 		g = &aggrGroup{
-			key:      key,
-			labels:   gl,
-			alerts:   make(map[Fingerprint]*Alert),
-			created:  time.Now(),
-			receiver: m.cfg.Route.Receiver,
+			key:     key,
+			route:   r,
+			labels:  gl,
+			alerts:  make(map[Fingerprint]*alertState),
+			created: time.Now(),
+			wake:    make(chan struct{}, 1),
+		}
+		if saved, ok := m.savedGroups[key]; ok {
+			g.created = saved.CreatedAt
+			delete(m.savedGroups, key)
+		} else {
+			gs := GroupState{Key: key, RouteID: r.id, Receiver: r.receiver, Labels: gl, CreatedAt: g.created}
+			m.persist("save group", func(ctx context.Context) error { return m.state.SaveGroup(ctx, gs) })
 		}
 		m.groups[key] = g
 		m.startGroup(g)
 	}
-	g.alerts[a.Fingerprint] = a
+	g.alerts[st.Fingerprint] = st
+	if r.escalateTo != "" {
+		select {
+		case g.wake <- struct{}{}:
+		default:
+		}
+	}
+	return g
 }
 
 // startGroup starts g's goroutine if Run is running. m.mu must be held.
@@ -68,74 +93,129 @@ func (m *Manager) startGroup(g *aggrGroup) {
 
 // runGroup notifies g's alerts: first group_wait after the group was
 // created, then every group_interval (when something changed or the
-// repeat interval has passed), until the group is empty or ctx ends.
+// repeat interval has passed), until the group is empty or ctx ends. In
+// between, it wakes at escalation deadlines to notify the escalation
+// receiver.
 func (m *Manager) runGroup(ctx context.Context, g *aggrGroup) {
-	interval := m.cfg.Route.GroupInterval.Std()
-	timer := time.NewTimer(max(0, time.Until(g.created.Add(m.cfg.Route.GroupWait.Std()))))
+	r := g.route
+	timer := time.NewTimer(max(0, time.Until(g.created.Add(r.groupWait))))
 	defer timer.Stop()
+	esc := time.NewTimer(time.Hour)
+	esc.Stop()
+	defer esc.Stop()
+	armEscalation := func() {
+		esc.Stop()
+		if at, ok := m.nextEscalation(g); ok {
+			esc.Reset(max(0, at.Sub(m.now())))
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownFlushTimeout)
-			m.flush(fctx, g)
+			m.flush(fctx, g, false)
 			cancel()
 			return
 		case <-timer.C:
 			// The next tick counts from now, not from the end of a
 			// flush that may have spent time retrying.
-			timer.Reset(interval)
-			fctx, cancel := context.WithTimeout(ctx, interval)
-			done := m.flush(fctx, g)
+			timer.Reset(r.groupInterval)
+			fctx, cancel := context.WithTimeout(ctx, r.groupInterval)
+			done := m.flush(fctx, g, false)
 			cancel()
 			if done {
 				return
 			}
+			armEscalation()
+		case <-esc.C:
+			fctx, cancel := context.WithTimeout(ctx, r.groupInterval)
+			m.flush(fctx, g, true)
+			cancel()
+			armEscalation()
+		case <-g.wake:
+			armEscalation()
 		}
 	}
 }
 
-// flush notifies the receiver of g's current alerts where needed, then
-// drops the resolved alerts that were delivered. It reports whether the
+// snapAlert is an alert as a flush saw it.
+type snapAlert struct {
+	st    *alertState
+	a     *Alert // a copy, as of the snapshot
+	muted bool   // silenced or inhibited
+}
+
+// flush notifies g's receiver of its alerts where needed, and its route's
+// escalation receiver of the alerts left unacknowledged too long; then it
+// drops the resolved alerts that were delivered. Silenced and inhibited
+// alerts are left out of the notifications; while a time interval mutes
+// the route nothing is sent and nothing dropped. With escalationOnly,
+// only the escalation receiver is considered. It reports whether the
 // group is now empty and removed.
-func (m *Manager) flush(ctx context.Context, g *aggrGroup) (removed bool) {
+func (m *Manager) flush(ctx context.Context, g *aggrGroup, escalationOnly bool) (removed bool) {
+	r := g.route
 	now := m.now()
 	m.mu.Lock()
-	snapshot := make([]*Alert, 0, len(g.alerts))
-	for fp, a := range g.alerts {
-		if st := m.alerts[fp]; st != nil && st.Alert == a {
-			m.expire(st)
-		}
-		snapshot = append(snapshot, a.clone())
+	snaps := make([]snapAlert, 0, len(g.alerts))
+	for _, st := range g.alerts {
+		m.expire(st)
+		muted := len(m.silencedBy(st.Labels, now, false)) > 0 || len(m.inhibitedBy(st, false)) > 0
+		snaps = append(snaps, snapAlert{st: st, a: st.clone(), muted: muted})
+	}
+	g.escChecked = now
+	firstFlush := !g.flushed
+	if !escalationOnly {
+		g.flushed = true
 	}
 	m.mu.Unlock()
-	sortAlerts(snapshot)
+	slices.SortFunc(snaps, func(a, b snapAlert) int { return labels.Compare(a.a.Labels, b.a.Labels) })
 
-	var firing, resolved []Fingerprint
-	for _, a := range snapshot {
-		if a.Resolved() {
-			resolved = append(resolved, a.Fingerprint)
-		} else {
-			firing = append(firing, a.Fingerprint)
+	if why := r.muted(now); why != "" {
+		m.logger.Debug("route muted: notification deferred", "group", g.key, "muted_by", why)
+		m.rmetrics.mutedFlushes.Inc()
+		return false
+	}
+
+	ok := true
+	if !escalationOnly {
+		var notify []*Alert
+		for _, s := range snaps {
+			if !s.muted {
+				notify = append(notify, s.a)
+			}
+		}
+		ok = m.notifyAll(ctx, g, r.receiver, notify, false, now)
+	}
+	if r.escalateTo != "" && (!escalationOnly || !firstFlush) {
+		if !m.notifyAll(ctx, g, r.escalateTo, escalationAlerts(r, snaps, now), true, now) {
+			ok = false
 		}
 	}
-	slices.Sort(firing)
-	slices.Sort(resolved)
-
-	ok := len(snapshot) == 0 || m.notifyAll(ctx, g, snapshot, firing, resolved, now)
+	if escalationOnly {
+		return false
+	}
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if ok {
 		// Resolved alerts have been told (or are not to be told): drop
 		// them, unless they fired again meanwhile.
-		for _, a := range snapshot {
-			cur := g.alerts[a.Fingerprint]
-			if !a.Resolved() || cur == nil || !cur.Resolved() || !cur.EndsAt.Equal(a.EndsAt) {
+		for _, s := range snaps {
+			cur := g.alerts[s.a.Fingerprint]
+			if !s.a.Resolved() || cur != s.st || !cur.Resolved() || !cur.EndsAt.Equal(s.a.EndsAt) {
 				continue
 			}
-			delete(g.alerts, a.Fingerprint)
-			if st := m.alerts[a.Fingerprint]; st != nil && st.Alert == cur {
-				delete(m.alerts, a.Fingerprint)
+			delete(g.alerts, s.a.Fingerprint)
+			held := false
+			for i, gg := range cur.groups {
+				if gg == g {
+					cur.groups[i] = nil
+				} else if gg != nil && !gg.removed {
+					held = true
+				}
+			}
+			if !held {
+				m.forget(cur)
 			}
 		}
 	}
@@ -143,42 +223,77 @@ func (m *Manager) flush(ctx context.Context, g *aggrGroup) (removed bool) {
 		return false
 	}
 	delete(m.groups, g.key)
+	g.removed = true
 	m.nlog.Forget(g.key)
+	m.persist("delete group", func(ctx context.Context) error { return m.state.DeleteGroup(ctx, g.key) })
 	return true
 }
 
-// notifyAll sends the group's notification to every integration of its
-// receiver that needs it, concurrently, and logs what was sent. It
-// reports whether all of them succeeded.
-func (m *Manager) notifyAll(ctx context.Context, g *aggrGroup, alerts []*Alert, firing, resolved []Fingerprint, now time.Time) bool {
-	ints := m.receivers[g.receiver]
-	repeat := m.cfg.Route.RepeatInterval.Std()
+// escalationSuffix marks the notification log entries of escalations, so
+// that they are deduplicated apart from the route's own notifications.
+const escalationSuffix = "#escalation"
+
+// notifyAll sends a group's notification of alerts to every integration
+// of receiver that needs it, concurrently, records each delivery in the
+// history and logs what was sent. For an escalation, a resolved alert is
+// only told to an integration that was told it fired. It reports whether
+// every integration succeeded.
+func (m *Manager) notifyAll(ctx context.Context, g *aggrGroup, receiver string, alerts []*Alert, escalation bool, now time.Time) bool {
+	ints := m.receivers[receiver]
+	repeat := g.route.repeatInterval
 	results := make([]bool, len(ints))
 	var wg sync.WaitGroup
 	for i, in := range ints {
 		wg.Go(func() {
-			rkey := in.key(g.receiver)
+			rkey := in.key(receiver)
+			if escalation {
+				rkey += escalationSuffix
+			}
 			prev, seen := m.nlog.Last(g.key, rkey)
+			list := alerts
+			if escalation {
+				list = slices.DeleteFunc(slices.Clone(alerts), func(a *Alert) bool {
+					_, told := slices.BinarySearch(prev.Firing, a.Fingerprint)
+					return a.Resolved() && !(seen && told)
+				})
+			}
+			firing, resolved := splitFingerprints(list)
 			entry := NotifyEntry{GroupKey: g.key, Receiver: rkey, Firing: firing, Resolved: resolved, Timestamp: now}
 			if !in.needsUpdate(prev, seen, firing, resolved, repeat, now) {
 				results[i] = true
 				if seen && !subset(prev.Firing, firing) {
 					// Alerts resolved without a notification (send_resolved
-					// is off): forget them, so that they are announced again
-					// if they fire again, but keep the repeat schedule.
+					// is off), or silenced since: forget them, so that they
+					// are announced again if they fire again, but keep the
+					// repeat schedule.
 					entry.Timestamp = prev.Timestamp
 					m.logNotification(entry)
 				}
 				return
 			}
-			send := alerts
+			send := list
 			if !in.sendResolved {
-				send = slices.DeleteFunc(slices.Clone(alerts), (*Alert).Resolved)
+				send = slices.DeleteFunc(slices.Clone(list), (*Alert).Resolved)
 			}
 			if len(send) > 0 {
-				msg := newMessage(g.receiver, g.key, g.labels, m.externalURL, send)
-				if res := m.send(ctx, in, msg); res.Err != nil {
-					m.logger.Error("notification failed", "receiver", g.receiver, "integration", in.name, "group", g.key, "status", res.Status, "attempts", res.Attempts, "err", res.Err)
+				msg := newMessage(receiver, g.key, g.labels, m.externalURL, send)
+				res := m.send(ctx, in, msg)
+				f, rs := splitFingerprints(send)
+				m.recordNotification(&NotificationRecord{
+					Time:        m.now(),
+					Receiver:    receiver,
+					Integration: fmt.Sprintf("%s[%d]", in.name, in.index),
+					GroupKey:    g.key,
+					Status:      res.Status,
+					Firing:      f,
+					Resolved:    rs,
+					Attempts:    res.Attempts,
+					Error:       res.Error(),
+					Escalation:  escalation,
+				})
+				if res.Err != nil {
+					m.logger.Error("notification failed; the group will try again at its next flush", "receiver", receiver, "integration", in.name,
+						"group", g.key, "escalation", escalation, "status", res.Status, "attempts", res.Attempts, "err", res.Err)
 					return
 				}
 			}
@@ -190,8 +305,56 @@ func (m *Manager) notifyAll(ctx context.Context, g *aggrGroup, alerts []*Alert, 
 	return !slices.Contains(results, false)
 }
 
+// splitFingerprints returns the sorted fingerprints of the firing and of
+// the resolved alerts.
+func splitFingerprints(as []*Alert) (firing, resolved []Fingerprint) {
+	for _, a := range as {
+		if a.Resolved() {
+			resolved = append(resolved, a.Fingerprint)
+		} else {
+			firing = append(firing, a.Fingerprint)
+		}
+	}
+	slices.Sort(firing)
+	slices.Sort(resolved)
+	return firing, resolved
+}
+
 func (m *Manager) logNotification(e NotifyEntry) {
 	if err := m.nlog.Log(e); err != nil {
 		m.logger.Error("record notification", "receiver", e.Receiver, "group", e.GroupKey, "err", err)
 	}
+}
+
+// recordNotification appends r to the notification history and counts it.
+func (m *Manager) recordNotification(r *NotificationRecord) {
+	m.rmetrics.records.WithLabelValues(r.Status, kindLabel(r.Escalation)).Inc()
+	m.persist("append notification", func(ctx context.Context) error { return m.state.AppendNotification(ctx, r) })
+}
+
+func kindLabel(escalation bool) string {
+	if escalation {
+		return "escalation"
+	}
+	return "notification"
+}
+
+// stateLog is the notification log the Manager uses: lookups from the
+// in-memory log, writes also through to the StateStore. A group's entries
+// leave the store with the group (StateStore.DeleteGroup).
+type stateLog struct {
+	NotificationLog
+	m *Manager
+}
+
+func (l *stateLog) Log(e NotifyEntry) error {
+	if err := l.NotificationLog.Log(e); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), stateTimeout)
+	defer cancel()
+	if err := l.m.state.SaveNotifyEntry(ctx, e); err != nil {
+		return fmt.Errorf("save notification log entry: %w", err)
+	}
+	return nil
 }
