@@ -41,6 +41,7 @@ type choice struct {
 	det      detector.Detector
 	detail   detector.Choice
 	chosenAt time.Time
+	labels   uint64 // rangesSignature of the labels it was chosen with
 }
 
 func newChooser(job string, sel detector.Selection, st store.Store, now func() time.Time) *chooser {
@@ -48,8 +49,10 @@ func newChooser(job string, sel detector.Selection, st store.Store, now func() t
 }
 
 // detectorFor returns the detector to judge the series ls with, choosing
-// (and storing the choice) when there is none yet or it is stale.
-func (c *chooser) detectorFor(ctx context.Context, ls labels.Labels, history []series.Point, model baseline.Model) (*choice, error) {
+// (and storing the choice) when there is none yet, it is stale, or the
+// series' labels changed since it was made: labelled anomalies and normal
+// ranges are what the backtest scores candidates on.
+func (c *chooser) detectorFor(ctx context.Context, ls labels.Labels, history []series.Point, model baseline.Model, lranges []detector.LabelRange) (*choice, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.loaded {
@@ -59,15 +62,16 @@ func (c *chooser) detectorFor(ctx context.Context, ls labels.Labels, history []s
 		c.loaded = true
 	}
 	fp := alert.FingerprintOf(ls)
-	if ch, ok := c.byPrint[fp]; ok && c.now().Sub(ch.chosenAt) < rechooseAfter {
+	sig := rangesSignature(lranges)
+	if ch, ok := c.byPrint[fp]; ok && c.now().Sub(ch.chosenAt) < rechooseAfter && ch.labels == sig {
 		return ch, nil
 	}
-	detail := c.sel.Choose(detector.Input{History: history, Model: model}, nil)
+	detail := c.sel.Choose(detector.Input{History: history, Model: model}, lranges)
 	det, err := c.sel.Detector(detail)
 	if err != nil {
 		return nil, fmt.Errorf("auto chose %q: %w", detail.Detector, err)
 	}
-	ch := &choice{det: det, detail: detail, chosenAt: c.now()}
+	ch := &choice{det: det, detail: detail, chosenAt: c.now(), labels: sig}
 	raw, err := json.Marshal(detail)
 	if err != nil {
 		return nil, fmt.Errorf("encode choice: %w", err)

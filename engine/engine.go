@@ -59,6 +59,8 @@ type Engine struct {
 
 	mu     sync.Mutex
 	status map[string]*jobState
+
+	series seriesState // series windows and their caches (series.go)
 }
 
 // jobState is a job's status plus the flag that keeps it from running twice.
@@ -151,6 +153,10 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *Engine, err 
 	for _, m := range e.monitors {
 		if sel, ok := detector.SelectionOf(m.det); ok {
 			m.chooser = newChooser(m.name(), sel, e.store, e.now)
+		}
+		m.labels = e.store
+		if m.noise, err = newNoiseState(m.cfg.Detector.Sensitivity); err != nil {
+			return nil, fmt.Errorf("monitor %q: %w", m.name(), err)
 		}
 	}
 	for _, lc := range cfg.Logs {
@@ -444,6 +450,7 @@ func (e *Engine) execute(ctx context.Context, m *monitor, now time.Time, schedul
 		res.Stored = n
 		e.metrics.events.WithLabelValues(m.name(), string(alert.KindAnomaly)).Add(float64(n))
 	}
+	e.afterRun(ctx, m, res) // noise proposals; cached windows see the new events
 	for _, ev := range res.Events {
 		if ev.ID != 0 {
 			e.log.Info("event", "kind", ev.Kind, "job", ev.Job, "labels", ev.Labels.String(),

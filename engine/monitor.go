@@ -17,6 +17,7 @@ import (
 	"github.com/seismo-dev/seismo/detector"
 	"github.com/seismo-dev/seismo/series"
 	"github.com/seismo-dev/seismo/source"
+	"github.com/seismo-dev/seismo/store"
 )
 
 // Result is what one run of a job did. It is printed by `seismo once`,
@@ -34,6 +35,7 @@ type Result struct {
 	Cleaning  series.Report `json:"cleaning"`
 	Events    []alert.Event `json:"events"`
 	Stored    int           `json:"stored"`            // events newly stored (re-runs store no duplicates)
+	Proposed  int           `json:"proposed_labels"`   // noise labels newly proposed for review (noise.go)
 	Skipped   string        `json:"skipped,omitempty"` // why the run did nothing, if it did nothing
 	// Models describes the baseline fitted for each series, keyed by label set.
 	Models map[string]string `json:"models,omitempty"`
@@ -42,6 +44,9 @@ type Result struct {
 	// healthy lists series whose newest judged point was normal: their
 	// alerts, if any, resolve.
 	healthy []labels.Labels
+	// proposals are the noise labels Seismo proposes from this run
+	// (noise.go); the engine stores the new ones.
+	proposals []store.Label
 	// summary, when set, is the Summary of a Job's run.
 	summary string
 }
@@ -74,6 +79,16 @@ type monitor struct {
 	// `seismo once` and tests that call run directly.
 	fitMu  sync.Mutex
 	fitter baseline.Fitter
+
+	// labels is where the monitor reads its confirmed labels from (noise
+	// ranges kept out of fitting, labels for type auto); nil reads none.
+	labels store.LabelStore
+	// noise proposes noise labels for isolated spikes (noise.go); nil
+	// proposes none.
+	noise *noiseState
+	// seen is the catalogue of the series the monitor's runs returned
+	// (series.go).
+	seen catalogue
 }
 
 func (m *monitor) name() string { return m.cfg.Name }
@@ -119,11 +134,16 @@ func (m *monitor) run(ctx context.Context, now, cursor time.Time) (*Result, erro
 		return nil, fmt.Errorf("query source %q: %w", m.cfg.Query.Source, err)
 	}
 	res.Series = len(got)
+	lbls, err := loadLabels(ctx, m.labels, m.cfg.Name, q.Start, to)
+	if err != nil {
+		return nil, err
+	}
 	for _, s := range got {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if err := m.judge(ctx, s, from, res); err != nil {
+		m.seen.saw(s.Labels, to)
+		if err := m.judge(ctx, s, from, lbls, res); err != nil {
 			return nil, fmt.Errorf("series %s: %w", s.Labels, err)
 		}
 	}
@@ -132,7 +152,9 @@ func (m *monitor) run(ctx context.Context, now, cursor time.Time) (*Result, erro
 
 // judge fits the baseline on the history before from and judges the points
 // from there on.
-func (m *monitor) judge(ctx context.Context, s series.Series, from time.Time, res *Result) error {
+// Confirmed noise labels of the series are kept out of the fit and out of
+// the detector's warm-up; its labels are handed to type auto's choice.
+func (m *monitor) judge(ctx context.Context, s series.Series, from time.Time, lbls runLabels, res *Result) error {
 	pts, rep := series.Clean(s.Points, m.cfg.Query.Step.Std())
 	res.Points += rep.Input
 	res.Cleaning = addReports(res.Cleaning, rep)
@@ -140,8 +162,10 @@ func (m *monitor) judge(ctx context.Context, s series.Series, from time.Time, re
 	if len(recent) == 0 {
 		return nil
 	}
+	cfg := m.cfg.Baseline
+	cfg.Exclude = lbls.exclude(s.Labels)
 	m.fitMu.Lock()
-	model, err := m.fitter.Fit(history, m.cfg.Baseline, m.cal)
+	model, err := m.fitter.Fit(history, cfg, m.cal)
 	m.fitMu.Unlock()
 	switch {
 	case errors.Is(err, baseline.ErrNotEnoughData):
@@ -156,15 +180,18 @@ func (m *monitor) judge(ctx context.Context, s series.Series, from time.Time, re
 	ls := m.eventLabels(s.Labels)
 	det := m.det
 	if m.chooser != nil {
-		ch, err := m.chooser.detectorFor(ctx, ls, history, model)
+		ch, err := m.chooser.detectorFor(ctx, ls, history, model, lbls.ranges(s.Labels))
 		if err != nil {
 			return fmt.Errorf("choose detector: %w", err)
 		}
 		det = ch.det
 		res.Choices[s.Labels.String()] = ch.detail.String()
 	}
-	results := detector.Run(det, detector.Input{History: history, Points: recent, Model: model})
+	results := detector.Run(det, detector.Input{History: withoutRanges(history, cfg.Exclude), Points: recent, Model: model})
 	res.Evaluated += len(results)
+	if m.noise != nil {
+		res.proposals = append(res.proposals, m.noise.candidates(s.Labels, pts, results, model)...)
+	}
 	for _, r := range results {
 		if r.Anomaly {
 			res.Events = append(res.Events, m.event(ls, det.Name(), r))
