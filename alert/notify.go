@@ -23,6 +23,33 @@ type Message struct {
 	CommonAnnotations map[string]string // annotations equal in every alert
 	ExternalURL       string
 	Alerts            []*Alert // sorted by label set; do not modify
+
+	// charts draws an alert's chart for the receivers that show one; nil
+	// when the engine draws none.
+	charts ChartFunc
+}
+
+// chart returns the PNG chart of a, or nil when there is none to draw.
+func (m *Message) chart(ctx context.Context, a *Alert) ([]byte, error) {
+	if m.charts == nil {
+		return nil, nil
+	}
+	png, err := m.charts(ctx, a)
+	if err != nil {
+		return nil, fmt.Errorf("chart of %s: %w", a.Labels.String(), err)
+	}
+	return png, nil
+}
+
+// alertByFingerprint returns the alert of m with the fingerprint fp (as
+// formatted by Fingerprint.String), or nil.
+func (m *Message) alertByFingerprint(fp string) *Alert {
+	for _, a := range m.Alerts {
+		if a.Fingerprint.String() == fp {
+			return a
+		}
+	}
+	return nil
 }
 
 // newMessage builds the message for alerts of a group.

@@ -161,6 +161,20 @@ type httpReply struct {
 // URL, which may hold a token; they are all worth a retry (the request
 // may not have arrived).
 func postHTTP(ctx context.Context, client *http.Client, timeout time.Duration, rawURL, contentType, userAgent string, body []byte) (*httpReply, error) {
+	return doPost(ctx, client, timeout, rawURL, map[string]string{"Content-Type": contentType, "User-Agent": userAgent}, body)
+}
+
+// postHTTPAuth posts JSON with an Authorization header (if auth is set).
+func postHTTPAuth(ctx context.Context, client *http.Client, timeout time.Duration, rawURL, auth, userAgent string, body []byte) (*httpReply, error) {
+	h := map[string]string{"Content-Type": "application/json", "User-Agent": userAgent}
+	if auth != "" {
+		h["Authorization"] = auth
+	}
+	return doPost(ctx, client, timeout, rawURL, h, body)
+}
+
+// doPost posts body with the given headers; see postHTTP.
+func doPost(ctx context.Context, client *http.Client, timeout time.Duration, rawURL string, headers map[string]string, body []byte) (*httpReply, error) {
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
@@ -170,8 +184,9 @@ func postHTTP(ctx context.Context, client *http.Client, timeout time.Duration, r
 	if err != nil {
 		return nil, errors.New("cannot build a request for the configured URL")
 	}
-	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("User-Agent", userAgent)
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		// *url.Error repeats the URL, which may hold a token.
@@ -215,5 +230,5 @@ func (r *httpReply) statusError() (retry bool, err error) {
 
 // quote returns the start of the body, for errors.
 func (r *httpReply) quote() string {
-	return strings.TrimSpace(strings.ToValidUTF8(string(r.body[:min(len(r.body), maxErrorBody)]), "\uFFFD"))
+	return strings.TrimSpace(strings.ToValidUTF8(truncateBytes(string(r.body), maxErrorBody), "\uFFFD"))
 }
