@@ -45,13 +45,13 @@ type smtpPeer struct {
 	addr   string
 	caFile string // the certificate to trust, for tls_config.ca_file
 
-	mu      sync.Mutex
-	mails   []receivedMail
-	authed  []string    // mechanism:user of each successful AUTH
-	rcptErr []error     // answers to the next RCPT commands, then accept
-	dataErr []error     // answers to the next DATA commands, then accept
-	users   map[string]string
-	mechs   []string
+	mu       sync.Mutex
+	mails    []receivedMail
+	authed   []string // mechanism:user of each successful AUTH
+	rcptErr  []error  // answers to the next RCPT commands, then accept
+	dataErr  []error  // answers to the next DATA commands, then accept
+	users    map[string]string
+	mechs    []string
 	sessions int
 }
 
@@ -62,8 +62,8 @@ type receivedMail struct {
 }
 
 type smtpPeerOptions struct {
-	tls      bool   // STARTTLS
-	implicit bool   // TLS from the first byte
+	tls      bool // STARTTLS
+	implicit bool // TLS from the first byte
 	mechs    []string
 	users    map[string]string
 }
@@ -129,10 +129,10 @@ func (p *smtpPeer) next(q *[]error) error {
 }
 
 type smtpSession struct {
-	peer   *smtpPeer
-	user   string
-	from   string
-	to     []string
+	peer *smtpPeer
+	user string
+	from string
+	to   []string
 }
 
 func (s *smtpSession) Reset()        { s.from, s.to = "", nil }
@@ -331,7 +331,7 @@ func emailConfig(p *smtpPeer, edit func(*EmailConfig)) EmailConfig {
 
 // mailPart is a leaf of a parsed MIME message.
 type mailPart struct {
-	header map[string][]string
+	header    map[string][]string
 	mediaType string
 	body      []byte
 }
