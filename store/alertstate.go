@@ -607,9 +607,12 @@ func parseStoredMatcher(s string) (*labels.Matcher, error) {
 	return m, nil
 }
 
-// ackOf returns the acknowledgement stored with a. The alert model has no
-// acknowledgement fields yet; until it does, none is stored.
-func ackOf(*alert.Alert) (by string, at time.Time, comment string) { return "", time.Time{}, "" }
+// ackOf returns the acknowledgement stored with a.
+func ackOf(a *alert.Alert) (by string, at time.Time, comment string) {
+	return a.AckedBy, a.AckedAt, a.AckComment
+}
 
-// setAck sets the acknowledgement read back with a; see ackOf.
-func setAck(*alert.Alert, string, time.Time, string) {}
+// setAck sets the acknowledgement read back with a.
+func setAck(a *alert.Alert, by string, at time.Time, comment string) {
+	a.AckedBy, a.AckedAt, a.AckComment = by, at, comment
+}
