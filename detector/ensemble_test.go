@@ -1,6 +1,7 @@
 package detector
 
 import (
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -95,8 +96,14 @@ func TestEnsembleSeasonal(t *testing.T) {
 			if len(got) > len(at)+1 {
 				t.Errorf("flagged %v, want about %d", got, len(at))
 			}
+			// The spectral member slides its transform from where the
+			// stream started, so the batch form (warmed on the last
+			// window of History only) agrees with the stream up to
+			// rounding.
 			streamed := replay(e.NewStream(nil), in)
-			if !slices.EqualFunc(rs, streamed, func(a, b Result) bool { return a.T.Equal(b.T) && a.Score == b.Score }) {
+			if !slices.EqualFunc(rs, streamed, func(a, b Result) bool {
+				return a.T.Equal(b.T) && math.Abs(a.Score-b.Score) <= 1e-9 && a.Anomaly == b.Anomaly
+			}) {
 				t.Errorf("batch and stream differ")
 			}
 			if q := ssFlagged(clean, e.DetectBatch(ssSplit(clean, hist))); len(q) > 1 {

@@ -214,21 +214,21 @@ func goldenCases() []goldenCase {
 		{name: "holtwinters_none", cfg: Config{Type: TypeHoltWinters, HoltWinters: SeasonalParams{Period: PeriodNone}}, series: goldenSimple},
 		{name: "seasonal_batch", cfg: Config{Type: TypeSeasonal}, series: seasonal, batch: true},
 
-		{name: "shesd_1d", cfg: Config{Type: TypeSHESD, SHESD: SHESDParams{Period: "1d"}}, series: seasonal},
-		{name: "shesd_auto", cfg: Config{Type: TypeSHESD}, series: []string{"seasonal", "counts", "edge", "walk"}, nab: true},
-		{name: "shesd_none_w120", cfg: Config{Type: TypeSHESD, SHESD: SHESDParams{Period: PeriodNone, Window: 120}}, series: goldenSimple},
-		{name: "shesd_2h_w100_up", cfg: Config{Type: TypeSHESD, SHESD: SHESDParams{Period: "2h", Window: 100, MaxAnomalies: 0.1}, Direction: DirectionUp}, series: []string{"seasonal", "counts", "noise"}},
-		{name: "shesd_30m_down", cfg: Config{Type: TypeSHESD, SHESD: SHESDParams{Period: "30m", Window: 61, Alpha: 0.2}, Direction: DirectionDown}, series: goldenSimple},
-		{name: "shesd_batch", cfg: Config{Type: TypeSHESD, SHESD: SHESDParams{Period: "1d"}}, series: seasonal, batch: true},
+		{name: "shesd_1d", cfg: Config{Type: TypeSHESD, SHESD: SHESDParams{Period: "1d"}}, series: seasonal, tol: goldenTol},
+		{name: "shesd_auto", cfg: Config{Type: TypeSHESD}, series: []string{"seasonal", "counts", "edge", "walk"}, nab: true, tol: goldenTol},
+		{name: "shesd_none_w120", cfg: Config{Type: TypeSHESD, SHESD: SHESDParams{Period: PeriodNone, Window: 120}}, series: goldenSimple, tol: goldenTol},
+		{name: "shesd_2h_w100_up", cfg: Config{Type: TypeSHESD, SHESD: SHESDParams{Period: "2h", Window: 100, MaxAnomalies: 0.1}, Direction: DirectionUp}, series: []string{"seasonal", "counts", "noise"}, tol: goldenTol},
+		{name: "shesd_30m_down", cfg: Config{Type: TypeSHESD, SHESD: SHESDParams{Period: "30m", Window: 61, Alpha: 0.2}, Direction: DirectionDown}, series: goldenSimple, tol: goldenTol},
+		{name: "shesd_batch", cfg: Config{Type: TypeSHESD, SHESD: SHESDParams{Period: "1d"}}, series: seasonal, batch: true, tol: goldenTol},
 
-		{name: "spectral", cfg: Config{Type: TypeSpectral}, series: []string{"seasonal", "noise", "walk", "counts", "edge"}, nab: true},
-		{name: "spectral_small", cfg: Config{Type: TypeSpectral, Spectral: SpectralParams{Window: 40, Extend: 3, Lookahead: 2, MagWindow: 1, ScoreWindow: 10}}, series: goldenSimple},
-		{name: "spectral_mag5", cfg: Config{Type: TypeSpectral, Spectral: SpectralParams{Window: 100, Extend: 7, MagWindow: 5, Threshold: 3}, Direction: DirectionUp}, series: []string{"seasonal", "noise"}},
+		{name: "spectral", cfg: Config{Type: TypeSpectral}, series: []string{"seasonal", "noise", "walk", "counts", "edge"}, nab: true, tol: goldenTol},
+		{name: "spectral_small", cfg: Config{Type: TypeSpectral, Spectral: SpectralParams{Window: 40, Extend: 3, Lookahead: 2, MagWindow: 1, ScoreWindow: 10}}, series: goldenSimple, tol: goldenTol},
+		{name: "spectral_mag5", cfg: Config{Type: TypeSpectral, Spectral: SpectralParams{Window: 100, Extend: 7, MagWindow: 5, Threshold: 3}, Direction: DirectionUp}, series: []string{"seasonal", "noise"}, tol: goldenTol},
 
-		{name: "ensemble", cfg: Config{Type: TypeEnsemble, Members: []Config{{Type: TypeSeasonal, Seasonal: SeasonalParams{Period: "1d"}}, {Type: TypeHoltWinters, HoltWinters: SeasonalParams{Period: "1d"}}, {Type: TypeSpectral}}}, series: seasonal},
-		{name: "ensemble_vote", cfg: Config{Type: TypeEnsemble, Combine: CombineVote, Members: []Config{{Type: TypeZScore}, {Type: TypeRobustZ}, {Type: TypeIQR}, {Type: TypeSpectral}}}, series: goldenSimple},
-		{name: "ensemble_mean_batch", cfg: Config{Type: TypeEnsemble, Combine: CombineMean, Members: []Config{{Type: TypeSHESD, SHESD: SHESDParams{Period: "1d"}}, {Type: TypeSeasonal}}}, series: seasonal, batch: true},
-		{name: "auto", cfg: Config{Type: TypeAuto}, series: seasonal, batch: true},
+		{name: "ensemble", cfg: Config{Type: TypeEnsemble, Members: []Config{{Type: TypeSeasonal, Seasonal: SeasonalParams{Period: "1d"}}, {Type: TypeHoltWinters, HoltWinters: SeasonalParams{Period: "1d"}}, {Type: TypeSpectral}}}, series: seasonal, tol: goldenTol},
+		{name: "ensemble_vote", cfg: Config{Type: TypeEnsemble, Combine: CombineVote, Members: []Config{{Type: TypeZScore}, {Type: TypeRobustZ}, {Type: TypeIQR}, {Type: TypeSpectral}}}, series: goldenSimple, tol: goldenTol},
+		{name: "ensemble_mean_batch", cfg: Config{Type: TypeEnsemble, Combine: CombineMean, Members: []Config{{Type: TypeSHESD, SHESD: SHESDParams{Period: "1d"}}, {Type: TypeSeasonal}}}, series: seasonal, batch: true, tol: goldenTol},
+		{name: "auto", cfg: Config{Type: TypeAuto}, series: seasonal, batch: true, tol: goldenTol},
 	}
 	for i := range cs {
 		if cs[i].series == nil {

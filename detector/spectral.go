@@ -31,10 +31,15 @@ package detector
 // Lower/Upper = Expected ∓ k·σ with σ their robust scale and k =
 // Threshold(sensitivity); Z = (value − Expected)/σ gives the direction.
 //
-// The detector is causal by construction: each Push transforms the window
-// that ends at the pushed point. Values are divided by the window's
-// largest magnitude first (the residual is scale-free) so huge values do
-// not overflow. Cost: one complex FFT of Window+Extend points per point.
+// The detector is causal by construction: each Push scores the window
+// that ends at the pushed point. The residual is scale-free, so the
+// spectrum is taken in units of the window's largest magnitude and huge
+// values do not overflow. The stream keeps the window's DFT up to date by
+// the sliding-DFT recurrence instead of transforming the window again
+// (see spectral_sliding.go): per point O(n) for the spectrum and the
+// per-frequency weights plus one inverse FFT, O(n log n), with n =
+// Window+Extend. A map value below 1e-11 of the map's RMS size is
+// rounding noise and counts as 0 (see srFloor).
 
 import (
 	"math"
@@ -80,9 +85,10 @@ func SpectralThreshold(sensitivity float64) float64 {
 }
 
 type spectralDetector struct {
-	p   SpectralParams
-	tau float64
-	k   float64
+	p      SpectralParams
+	tau    float64
+	k      float64
+	tables *srTables // the sliding transform's constants
 }
 
 // newSpectral is the registry constructor of type spectral; it validates
@@ -120,7 +126,7 @@ func newSpectral(cfg Config, p SpectralParams) (Detector, error) {
 	if tau == 0 {
 		tau = SpectralThreshold(cfg.Sensitivity)
 	}
-	return &spectralDetector{p: p, tau: tau, k: Threshold(cfg.Sensitivity)}, nil
+	return &spectralDetector{p: p, tau: tau, k: Threshold(cfg.Sensitivity), tables: newSRTables(p.Window, p.Window+p.Extend)}, nil
 }
 
 // Name returns "spectral".
@@ -131,20 +137,37 @@ func (d *spectralDetector) Warmup() int { return d.p.Window }
 
 // NewStream returns the causal form; the model is not used.
 func (d *spectralDetector) NewStream(baseline.Model) Stream {
-	n := d.p.Window + d.p.Extend
-	return &spectralStream{
-		d:    d,
-		ring: make([]float64, d.p.Window),
-		fft:  fourier.NewCmplxFFT(n),
-		x:    make([]float64, n),
-		c:    make([]complex128, n),
-		logA: make([]float64, n),
-		sal:  make([]float64, n),
-		tmp:  make([]float64, 0, d.p.ScoreWindow),
+	w, n := d.p.Window, d.p.Window+d.p.Extend
+	s := &spectralStream{
+		d:      d,
+		ring:   make([]float64, w),
+		fft:    fourier.NewCmplxFFT(n),
+		x:      make([]float64, n),
+		c:      make([]complex128, n),
+		logA:   make([]float64, n),
+		sal:    make([]float64, n),
+		tmp:    make([]float64, 0, d.p.ScoreWindow),
+		mag:    newMaxDeque(w),
+		recent: newSortedWindow(d.p.ScoreWindow),
 	}
+	s.sliding = newSlidingSR(d.tables)
+	return s
 }
 
 // spectralStream is the causal spectral residual detector.
+//
+// Each push needs the saliency map of the window that ends at the new
+// point, but only at its last ScoreWindow+1 indices. It keeps the DFT of
+// the window up to date by the sliding-DFT recurrence (O(n) per point,
+// see slidingSR) instead of transforming the window again, adds the
+// extension points' share in closed form, and then does what the map
+// needs per frequency: the amplitude, the average of the log amplitude
+// over MagWindow neighbours (for MagWindow ≤ 4 as a root of a product of
+// amplitudes, which is the exponential of that average without a
+// logarithm per bin) and one inverse FFT. The result equals the full
+// recomputation up to floating-point rounding (the golden test holds the
+// two within 1e-9); windows whose values are beyond ±1e300 or below
+// 1e-280 in magnitude take the full recomputation, which rescales first.
 type spectralStream struct {
 	d    *spectralDetector
 	last series.Point
@@ -158,6 +181,11 @@ type spectralStream struct {
 	logA []float64
 	sal  []float64
 	tmp  []float64
+	mag  maxDeque // the window's largest magnitude
+	// recent holds the ScoreWindow values before the newest point,
+	// sorted, for the display band.
+	recent  *sortedWindow
+	sliding *slidingSR
 }
 
 // Push implements Stream.
@@ -167,22 +195,29 @@ func (s *spectralStream) Push(p series.Point) (Result, bool) {
 	}
 	s.seen, s.last = true, p
 	w := len(s.ring)
+	old := s.ring[s.pos]
+	full := s.n == w
 	s.ring[s.pos] = p.V
 	s.pos = (s.pos + 1) % w
 	s.n = min(s.n+1, w)
+	s.mag.push(math.Abs(p.V))
 	if s.n < w {
+		s.recent.push(p.V)
 		return Result{}, false
 	}
-	for i := range w {
-		s.x[i] = s.ring[(s.pos+i)%w]
+	exp, sig := s.band()
+	s.recent.push(p.V)
+	var r float64
+	mx := s.mag.max()
+	if mx >= srMinMag && mx <= srMaxMag {
+		r = s.sliding.score(s, full, old, mx)
+	} else {
+		for i := range w {
+			s.x[i] = s.at(i)
+		}
+		r = srScore(s.x, w, s.d.p, s.fft, s.c, s.logA, s.sal)
+		s.sliding.valid = false
 	}
-	// Display band from the ScoreWindow values before the point (before
-	// srScore rescales x).
-	s.tmp = append(s.tmp[:0], s.x[w-1-s.d.p.ScoreWindow:w-1]...)
-	exp := ssMedian(s.tmp)
-	s.tmp = append(s.tmp[:0], s.x[w-1-s.d.p.ScoreWindow:w-1]...)
-	sig := max(ssRobustSigma(s.tmp, exp), ssScaleFloor(exp))
-	r := srScore(s.x, w, s.d.p, s.fft, s.c, s.logA, s.sal)
 	res := Result{
 		T: p.T, Value: p.V, Expected: exp,
 		Lower: exp - s.d.k*sig, Upper: exp + s.d.k*sig,
@@ -195,6 +230,43 @@ func (s *spectralStream) Push(p series.Point) (Result, bool) {
 	}
 	res.Anomaly = res.Score >= 0.5
 	return res, true
+}
+
+// The magnitudes within which the sliding transform is used: its sums of
+// up to 65,536 values cannot overflow, and its products of amplitudes
+// cannot underflow.
+const (
+	srMaxMag = 1e300
+	srMinMag = 1e-280
+)
+
+// band returns the display band's centre and scale from the ScoreWindow
+// values before the newest point (which is in the ring but not yet in
+// recent): their median and robust σ, as ssMedian and ssRobustSigma
+// compute them, without copying and selecting.
+func (s *spectralStream) band() (exp, sig float64) {
+	exp = s.recent.median()
+	if mad := s.recent.mad(exp); mad > 0 {
+		sig = madToSigma * mad
+	} else {
+		// The mean absolute deviation, as a running mean in time order.
+		w, z := len(s.ring), s.d.p.ScoreWindow
+		mean := 0.0
+		for i := range z {
+			mean += (math.Abs(s.at(w-1-z+i)-exp) - mean) / float64(i+1)
+		}
+		sig = meanAbsToSigma * mean
+	}
+	return exp, max(sig, ssScaleFloor(exp))
+}
+
+// at returns the i-th value of the window, oldest first.
+func (s *spectralStream) at(i int) float64 {
+	j := s.pos + i
+	if j >= len(s.ring) {
+		j -= len(s.ring)
+	}
+	return s.ring[j]
 }
 
 // srScore computes the saliency map of x[:w] extended to len(x) in place
@@ -258,21 +330,47 @@ func srScore(x []float64, w int, p SpectralParams, fft *fourier.CmplxFFT, c []co
 		// exp(R)·e^{iP} = (|c|·e^{−A}) · c/|c| = c·e^{−A}.
 		c[i] *= complex(math.Exp(-avg), 0)
 	}
+	floor := srFloor(c)
 	fft.Sequence(c, c)
-	for i, v := range c {
-		sal[i] = cmplx.Abs(v)
+	return srRelSaliency(c, w, p.ScoreWindow, floor)
+}
+
+// srFloor is the saliency below which a value of the map counts as 0:
+// 1e-11 of the map's root-mean-square size (√Σ|Y_k|², by Parseval, for
+// the unnormalised inverse of Y). Values that small are rounding noise
+// (about 1e-15 of it): where the whole map but a few points is noise, as
+// for a phase-only map (mag_window 1) of a constant window with one
+// spike, their ratio would be an arbitrary score.
+func srFloor(y []complex128) float64 {
+	e := 0.0
+	for _, v := range y {
+		e += real(v)*real(v) + imag(v)*imag(v)
 	}
-	z := p.ScoreWindow
+	return 1e-11 * math.Sqrt(e)
+}
+
+// srRelSaliency is the relative saliency of map index w−1 against the
+// mean of the z indices before it; sal holds the (complex) map, values
+// under floor count as 0.
+func srRelSaliency(sal []complex128, w, z int, floor float64) float64 {
+	const eps = 1e-8
+	abs := func(v complex128) float64 {
+		if a := cmplx.Abs(v); a >= floor {
+			return a
+		}
+		return 0
+	}
 	mean := 0.0
 	for _, v := range sal[w-1-z : w-1] {
-		mean += v
+		mean += abs(v)
 	}
 	mean /= float64(z)
-	if !(mean > eps*sal[w-1]) {
-		if sal[w-1] > 0 {
+	last := abs(sal[w-1])
+	if !(mean > eps*last) {
+		if last > 0 {
 			return math.Inf(1)
 		}
 		return 0
 	}
-	return (sal[w-1] - mean) / mean
+	return (last - mean) / mean
 }
