@@ -222,16 +222,9 @@ func (cc *routeCompiler) compile(r *Route, parent *route, path string, ancestors
 		errs.Addf(path+".matchers", "the route can never match: %s", why)
 	}
 
-	seen := map[string]int{}
 	for i := range r.Routes {
 		cp := fmt.Sprintf("%s.routes[%d]", path, i)
 		child := cc.compile(&r.Routes[i], out, cp, all)
-		base := out.id + "/" + matchersString(child.matchers)
-		child.id = base
-		if n := seen[base]; n > 0 {
-			child.id = fmt.Sprintf("%s/%d", base, i)
-		}
-		seen[base]++
 		for j, prev := range out.children {
 			if !prev.cont && catchAll(prev.matchers) {
 				errs.Addf(cp, "unreachable: routes[%d] before it matches every alert and does not continue", j)
@@ -241,7 +234,26 @@ func (cc *routeCompiler) compile(r *Route, parent *route, path string, ancestors
 		out.children = append(out.children, child)
 	}
 	out.index = newChildIndex(out.children)
+	if root {
+		out.assignIDs()
+	}
 	return out
+}
+
+// assignIDs gives r's descendants their IDs, Alertmanager-style: the
+// parent's ID, a slash and the route's matchers, with the route's index
+// appended where siblings have the same matchers. IDs name groups in the
+// state, so they stay the same when unrelated routes are added.
+func (r *route) assignIDs() {
+	seen := map[string]bool{}
+	for i, c := range r.children {
+		c.id = r.id + "/" + matchersString(c.matchers)
+		if seen[c.id] {
+			c.id = fmt.Sprintf("%s/%d", c.id, i)
+		}
+		seen[c.id] = true
+		c.assignIDs()
+	}
 }
 
 // lookupIntervals resolves time interval names.
