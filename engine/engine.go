@@ -61,6 +61,8 @@ type Engine struct {
 	status map[string]*jobState
 
 	series seriesState // series windows and their caches (series.go)
+
+	tuning *tuningState // backtests and saved tunings (backtest_tuning.go)
 }
 
 // jobState is a job's status plus the flag that keeps it from running twice.
@@ -94,6 +96,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *Engine, err 
 		now:     opts.Now,
 		sources: map[string]source.TimeSeries{},
 		status:  map[string]*jobState{},
+		tuning:  newTuningState(),
 	}
 	if e.log == nil {
 		e.log = slog.Default()
@@ -158,6 +161,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *Engine, err 
 		if m.noise, err = newNoiseState(m.cfg.Detector.Sensitivity); err != nil {
 			return nil, fmt.Errorf("monitor %q: %w", m.name(), err)
 		}
+	}
+	if err := e.loadTunings(ctx); err != nil {
+		return nil, err
 	}
 	for _, lc := range cfg.Logs {
 		s, err := e.newLogStream(ctx, lc)

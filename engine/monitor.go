@@ -89,6 +89,8 @@ type monitor struct {
 	// seen is the catalogue of the series the monitor's runs returned
 	// (series.go).
 	seen catalogue
+	// tuned is the saved tuning's detector, if any (backtest_tuning.go).
+	tuned tunedState
 }
 
 func (m *monitor) name() string { return m.cfg.Name }
@@ -178,9 +180,9 @@ func (m *monitor) judge(ctx context.Context, s series.Series, from time.Time, lb
 	}
 	res.Models[s.Labels.String()] = model.Describe()
 	ls := m.eventLabels(s.Labels)
-	det := m.det
-	if m.chooser != nil {
-		ch, err := m.chooser.detectorFor(ctx, ls, history, model, lbls.ranges(s.Labels))
+	det, chooser := m.current() // the saved tuning's, if any
+	if chooser != nil {
+		ch, err := chooser.detectorFor(ctx, ls, history, model, lbls.ranges(s.Labels))
 		if err != nil {
 			return fmt.Errorf("choose detector: %w", err)
 		}

@@ -41,6 +41,8 @@ type Store interface {
 	LogStore
 	// LabelStore persists labels, their audit log and API tokens.
 	LabelStore
+	// TuningStore persists the detector settings saved per monitor.
+	TuningStore
 	// CheckStore persists consistency checks' runs and differences.
 	CheckStore
 	// StateStore persists the alert router's state: alerts, aggregation
