@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -96,6 +97,9 @@ func (s *sqliteStore) SaveAlerts(ctx context.Context, alerts []*alert.Alert) err
 			return fmt.Errorf("save alerts: alert %s: %w", a.Fingerprint, err)
 		}
 		by, at, comment := ackOf(a)
+		if err := checkNanos(fmt.Sprintf("save alerts: alert %s", a.Fingerprint), a.StartsAt, a.EndsAt, a.UpdatedAt, at); err != nil {
+			return err
+		}
 		rows[i] = []any{a.Fingerprint.String(), string(ls), ann, encodeNanos(a.StartsAt), encodeNanos(a.EndsAt),
 			encodeNanos(a.UpdatedAt), a.GeneratorURL, by, encodeNanos(at), comment}
 	}
@@ -152,6 +156,9 @@ func (s *sqliteStore) LoadGroups(ctx context.Context) ([]alert.GroupState, error
 func (s *sqliteStore) SaveGroup(ctx context.Context, g alert.GroupState) error {
 	if g.Key == "" {
 		return errors.New("save group: empty group key")
+	}
+	if err := checkNanos(fmt.Sprintf("save group %q", g.Key), g.CreatedAt); err != nil {
+		return err
 	}
 	ls, err := json.Marshal(g.Labels)
 	if err != nil {
@@ -222,6 +229,9 @@ func (s *sqliteStore) SaveSilence(ctx context.Context, sil alert.Silence) error 
 	if sil.StartsAt.IsZero() || sil.EndsAt.IsZero() {
 		return fmt.Errorf("save silence %q: start and end times are required", sil.ID)
 	}
+	if err := checkNanos(fmt.Sprintf("save silence %q", sil.ID), sil.StartsAt, sil.EndsAt, sil.UpdatedAt); err != nil {
+		return err
+	}
 	ms, err := encodeMatchers(sil.Matchers)
 	if err != nil {
 		return fmt.Errorf("save silence %q: %w", sil.ID, err)
@@ -286,6 +296,9 @@ func (s *sqliteStore) SaveNotifyEntry(ctx context.Context, e alert.NotifyEntry) 
 	if e.GroupKey == "" || e.Receiver == "" {
 		return errors.New("save notification log entry: group key and receiver are required")
 	}
+	if err := checkNanos(fmt.Sprintf("save notification log entry (group %q, %s)", e.GroupKey, e.Receiver), e.Timestamp); err != nil {
+		return err
+	}
 	_, err := s.w.ExecContext(ctx, `INSERT INTO alert_notify_log (group_key, integration, firing, resolved, sent_at)
 		VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (group_key, integration) DO UPDATE SET firing = excluded.firing, resolved = excluded.resolved,
@@ -308,6 +321,9 @@ func (s *sqliteStore) AppendNotification(ctx context.Context, r *alert.Notificat
 	}
 	if r.Time.IsZero() {
 		r.Time = time.Now()
+	}
+	if err := checkNanos("append notification", r.Time); err != nil {
+		return err
 	}
 	var id int64
 	err := s.w.QueryRowContext(ctx, `INSERT INTO alert_notifications
@@ -334,10 +350,10 @@ func (s *sqliteStore) Notifications(ctx context.Context, f alert.NotificationFil
 		args  []any
 	)
 	if !f.From.IsZero() {
-		where, args = append(where, "ts >= ?"), append(args, f.From.UnixNano())
+		where, args = append(where, "ts >= ?"), append(args, clampNanos(f.From))
 	}
 	if !f.To.IsZero() {
-		where, args = append(where, "ts <= ?"), append(args, f.To.UnixNano())
+		where, args = append(where, "ts <= ?"), append(args, clampNanos(f.To))
 	}
 	if f.Receiver != "" {
 		where, args = append(where, "receiver = ?"), append(args, f.Receiver)
@@ -437,7 +453,37 @@ func execEach(ctx context.Context, tx *sql.Tx, query string, rows [][]any) error
 	return nil
 }
 
+// The instants unix nanoseconds in an int64 can hold.
+var (
+	minNanoTime = time.Unix(0, math.MinInt64)
+	maxNanoTime = time.Unix(0, math.MaxInt64)
+)
+
+// checkNanos refuses the times encodeNanos cannot hold, instead of
+// storing one that wrapped around.
+func checkNanos(what string, ts ...time.Time) error {
+	for _, t := range ts {
+		if !t.IsZero() && (t.Before(minNanoTime) || t.After(maxNanoTime)) {
+			return fmt.Errorf("%s: time %s is outside the storable range (years 1678 to 2262)", what, t.Format(time.RFC3339))
+		}
+	}
+	return nil
+}
+
+// clampNanos returns t in unix nanoseconds, clamped to the range, for
+// query bounds: a bound beyond the range means "no bound".
+func clampNanos(t time.Time) int64 {
+	switch {
+	case t.Before(minNanoTime):
+		return math.MinInt64
+	case t.After(maxNanoTime):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
 // encodeNanos stores a time as unix nanoseconds, the zero time as NULL.
+// Callers check the range with checkNanos first.
 func encodeNanos(t time.Time) sql.NullInt64 {
 	if t.IsZero() {
 		return sql.NullInt64{}

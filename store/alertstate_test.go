@@ -660,3 +660,34 @@ func TestStateStoreNotificationsByTime(t *testing.T) {
 		}
 	})
 }
+
+// TestAlertStateTimeRange refuses times that unix nanoseconds cannot hold
+// rather than storing them wrapped around, and reads query bounds beyond
+// the range as no bound.
+func TestAlertStateTimeRange(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := t.Context()
+	far := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	m := []*labels.Matcher{mustMatcher(t, labels.MatchEqual, "a", "b")}
+	a := testAlert(labels.FromStrings("alertname", "a"), far)
+	r := alert.NotificationRecord{Time: far, Receiver: "ops", GroupKey: "g", Status: alert.NotificationSent}
+	for name, err := range map[string]error{
+		"alert":   s.SaveAlerts(ctx, []*alert.Alert{a}),
+		"silence": s.SaveSilence(ctx, alert.Silence{ID: "s", Matchers: m, StartsAt: t0, EndsAt: far}),
+		"group":   s.SaveGroup(ctx, alert.GroupState{Key: "g", CreatedAt: far}),
+		"log":     s.SaveNotifyEntry(ctx, alert.NotifyEntry{GroupKey: "g", Receiver: "ops/webhook[0]", Timestamp: far}),
+		"history": s.AppendNotification(ctx, &r),
+	} {
+		if err == nil || !strings.Contains(err.Error(), "outside the storable range") {
+			t.Errorf("%s in year 9999: %v, want a range error", name, err)
+		}
+	}
+	ok := alert.NotificationRecord{Time: t0, Receiver: "ops", GroupKey: "g", Status: alert.NotificationSent}
+	if err := s.AppendNotification(ctx, &ok); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Notifications(ctx, alert.NotificationFilter{From: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), To: far})
+	if err != nil || len(got) != 1 {
+		t.Errorf("bounds beyond the range: %d records, %v; want 1", len(got), err)
+	}
+}
