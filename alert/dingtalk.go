@@ -130,8 +130,8 @@ func NewDingTalk(cfg DingTalkConfig, client *http.Client, now func() time.Time, 
 		userAgent: userAgent(), clock: time.Now,
 	}
 	d.render = cfg.renderer(tmpl,
-		func(title, text string) bool { return len(d.text(title, text)) <= dingTalkMaxBytes },
-		func(title, text string) string { return truncateBytes(text, dingTalkMaxBytes-len(d.text(title, ""))) })
+		func(p chatPart) bool { return len(d.text(p.Title, p.Text)) <= dingTalkMaxBytes },
+		func(p chatPart) string { return truncateBytes(p.Text, dingTalkMaxBytes-len(d.text(p.Title, ""))) })
 	return d, nil
 }
 

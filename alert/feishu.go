@@ -104,22 +104,22 @@ func NewFeishu(cfg FeishuConfig, client *http.Client, now func() time.Time, logg
 	// The limit is on the whole JSON body, so measure that: JSON escapes
 	// make it longer than the text.
 	f.render = cfg.renderer(tmpl,
-		func(title, text string) bool { return f.size(title, text) <= feishuMaxBytes },
-		func(title, text string) string {
+		func(p chatPart) bool { return f.size(p) <= feishuMaxBytes },
+		func(p chatPart) string {
 			// Cut by the bytes over, then again until it fits (escapes
 			// make the JSON grow faster than the text).
-			for n := len(text); n > 0 && f.size(title, text) > feishuMaxBytes; {
-				n -= f.size(title, text) - feishuMaxBytes + len("…")
-				text = truncateBytes(text, max(n, 0))
+			for n := len(p.Text); n > 0 && f.size(p) > feishuMaxBytes; {
+				n -= f.size(p) - feishuMaxBytes + len("…")
+				p.Text = truncateBytes(p.Text, max(n, 0))
 			}
-			return text
+			return p.Text
 		})
 	return f, nil
 }
 
 // size is the length of the body of a message, signature fields included.
-func (f *Feishu) size(title, text string) int {
-	b, err := json.Marshal(f.message(title, text, StatusFiring, ""))
+func (f *Feishu) size(p chatPart) int {
+	b, err := json.Marshal(f.message(p.Title, p.Text, p.Data.Status, p.Data.ExternalURL))
 	if err != nil {
 		return feishuMaxBytes + 1
 	}

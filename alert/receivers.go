@@ -144,7 +144,7 @@ func (c ChatConfig) templates(titleDef, textDef string, now func() time.Time, lo
 }
 
 // renderer returns the chat renderer of c for a channel's size limit.
-func (c ChatConfig) renderer(tmpl *templateSet, fits func(title, text string) bool, cut func(title, text string) string) *chatRenderer {
+func (c ChatConfig) renderer(tmpl *templateSet, fits func(chatPart) bool, cut func(chatPart) string) *chatRenderer {
 	return &chatRenderer{tmpl: tmpl, maxParts: max(c.MaxMessages, 1), maxTitle: maxChatTitle, fits: fits, cut: cut}
 }
 

@@ -135,11 +135,11 @@ func NewSlack(cfg SlackConfig, client *http.Client, now func() time.Time, logger
 	if err != nil {
 		return nil, err
 	}
-	s.render = cfg.renderer(tmpl, func(title, text string) bool {
-		return utf8.RuneCountInString(title)+utf8.RuneCountInString(text) <= slackMaxText &&
-			len(s.blocks(title, text, nil, "")) <= slackMaxBlocks
-	}, func(title, text string) string {
-		return truncateRunes(text, slackMaxText-utf8.RuneCountInString(title))
+	s.render = cfg.renderer(tmpl, func(p chatPart) bool {
+		return utf8.RuneCountInString(p.Title)+utf8.RuneCountInString(p.Text) <= slackMaxText &&
+			len(s.partBlocks(p)) <= slackMaxBlocks
+	}, func(p chatPart) string {
+		return truncateRunes(p.Text, slackMaxText-utf8.RuneCountInString(p.Title))
 	})
 	return s, nil
 }
@@ -186,6 +186,12 @@ func (s *Slack) blocks(title, text string, fields KV, link string) []slack.Block
 	return bs
 }
 
+// partBlocks lays out a rendered part; its fields are the group's common
+// labels.
+func (s *Slack) partBlocks(p chatPart) []slack.Block {
+	return s.blocks(p.Title, p.Text, p.Data.CommonLabels.Remove([]string{"alertname"}), p.Data.ExternalURL)
+}
+
 // splitSlackText cuts text into chunks of at most n characters, at line
 // breaks where it can, never inside a character.
 func splitSlackText(text string, n int) []string {
@@ -229,8 +235,7 @@ func (s *Slack) parts(m *Message) ([]slackPart, error) {
 	}
 	out := make([]slackPart, len(parts))
 	for i, p := range parts {
-		fields := p.Data.CommonLabels.Remove([]string{"alertname"})
-		out[i] = slackPart{text: p.Title, blocks: s.blocks(p.Title, p.Text, fields, m.ExternalURL), alerts: p.Data.Alerts}
+		out[i] = slackPart{text: p.Title, blocks: s.partBlocks(p), alerts: p.Data.Alerts}
 		if len(out[i].blocks) > slackMaxBlocks { // too many fields sections cannot happen; be safe
 			out[i].blocks = out[i].blocks[:slackMaxBlocks]
 		}

@@ -163,10 +163,11 @@ type chatRenderer struct {
 	// maxTitle caps a title, in bytes (titles are one line; a group
 	// with huge labels must not crowd out the text).
 	maxTitle int
-	// fits reports whether a rendered title and text fit the channel.
-	fits func(title, text string) bool
-	// cut shortens an oversized text (one alert alone too long) to fit.
-	cut func(title, text string) string
+	// fits reports whether a rendered message fits the channel.
+	fits func(p chatPart) bool
+	// cut shortens an oversized message's text (one alert alone too
+	// long) to fit.
+	cut func(p chatPart) string
 }
 
 // span is a run of alerts [lo, hi) in a message, followed by more alerts
@@ -208,7 +209,7 @@ func (r *chatRenderer) parts(m *Message) ([]chatPart, error) {
 		if err != nil {
 			return false, err
 		}
-		return r.fits(p.Title, p.Text), nil
+		return r.fits(p), nil
 	}
 	whole, err := fits(span{0, n, 0})
 	if err != nil {
@@ -255,8 +256,8 @@ func (r *chatRenderer) parts(m *Message) ([]chatPart, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !r.fits(p.Title, p.Text) {
-			p.Text = r.cut(p.Title, p.Text)
+		if !r.fits(p) {
+			p.Text = r.cut(p)
 		}
 		out[i] = p
 	}

@@ -95,9 +95,9 @@ func NewWeCom(cfg WeComConfig, client *http.Client, now func() time.Time, logger
 	// The markdown has no title of its own: it starts with the title as a
 	// heading, which counts against the limit.
 	w.render = cfg.renderer(tmpl,
-		func(title, text string) bool { return len(weComContent(title, text)) <= weComMaxBytes },
-		func(title, text string) string {
-			return truncateBytes(text, weComMaxBytes-len(weComContent(title, "")))
+		func(p chatPart) bool { return len(weComContent(p.Title, p.Text)) <= weComMaxBytes },
+		func(p chatPart) string {
+			return truncateBytes(p.Text, weComMaxBytes-len(weComContent(p.Title, "")))
 		})
 	return w, nil
 }
