@@ -31,7 +31,7 @@ type robotPeer struct {
 	t      *testing.T
 	srv    *httptest.Server
 	check  func(r *http.Request, body []byte) (status int, reply string) // non-zero status: refuse
-	ok     string                                                         // the success answer
+	ok     string                                                        // the success answer
 	mu     sync.Mutex
 	script []robotReply // answers to the next requests, then ok
 	bodies [][]byte     // accepted bodies
@@ -627,7 +627,7 @@ func TestFeishuText(t *testing.T) {
 		t.Fatal(err)
 	}
 	var m struct {
-		MsgType string `json:"msg_type"`
+		MsgType string                `json:"msg_type"`
 		Content struct{ Text string } `json:"content"`
 	}
 	if err := json.Unmarshal(p.accepted()[0], &m); err != nil || m.MsgType != "text" || !strings.HasPrefix(m.Content.Text, "[FIRING:2]") {

@@ -341,9 +341,9 @@ func TestSlackRetryAfterInDelivery(t *testing.T) {
 
 func TestSlackAppURL(t *testing.T) {
 	for in, want := range map[string]string{
-		"":                                        DefaultSlackAppURL,
+		"":                                       DefaultSlackAppURL,
 		"https://slack.com/api/chat.postMessage": "https://slack.com/api/",
-		"https://slack.example/api":               "https://slack.example/api/",
+		"https://slack.example/api":              "https://slack.example/api/",
 	} {
 		if got := slackAPIBase(in); got != want {
 			t.Errorf("slackAPIBase(%q) = %q, want %q", in, got, want)
