@@ -1,0 +1,185 @@
+package check
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// collector gathers a run's differences: the first max are kept in full,
+// the rest only counted, so a table that differs everywhere cannot
+// exhaust memory.
+type collector struct {
+	p         *plan
+	max       int
+	diffs     []Difference
+	dropped   int64
+	droppedBy [3]int64 // missing_left, missing_right, mismatched
+}
+
+func (p *plan) newCollector(max int) *collector { return &collector{p: p, max: max} }
+
+// add records a difference between l and r (either may be nil).
+func (c *collector) add(kind string, l, r *row, cols []string) {
+	if len(c.diffs) >= c.max {
+		c.dropped++
+		c.droppedBy[kindIndex(kind)]++
+		return
+	}
+	c.diffs = append(c.diffs, c.p.difference(kind, l, r, cols))
+}
+
+func kindIndex(kind string) int {
+	switch kind {
+	case KindMissingLeft:
+		return 0
+	case KindMissingRight:
+		return 1
+	}
+	return 2
+}
+
+// difference builds a Difference from the rows, normalising every column
+// of them (only the key and compared columns were normalised while
+// streaming).
+func (p *plan) difference(kind string, l, r *row, cols []string) Difference {
+	d := Difference{Kind: kind, Columns: cols}
+	if l != nil {
+		d.Key = append([]Value(nil), l.key...)
+		d.Left = p.l.wholeRow(l)
+		d.leftKey = rawKey(p.l, l)
+	}
+	if r != nil {
+		if d.Key == nil {
+			d.Key = append([]Value(nil), r.key...)
+		}
+		d.Right = p.r.wholeRow(r)
+		d.rightKey = rawKey(p.r, r)
+	}
+	return d
+}
+
+// wholeRow normalises every column of a row. A value that does not
+// normalise (it did not need to: it is neither key nor compared) is kept
+// as its text.
+func (s *side) wholeRow(r *row) []Value {
+	out := make([]Value, len(s.cols))
+	for i := range s.cols {
+		v, err := normalize(r.raw[i], &s.cols[i])
+		if err != nil {
+			v = Text(fmt.Sprint(r.raw[i]))
+		}
+		out[i] = v
+	}
+	return out
+}
+
+func rawKey(s *side, r *row) []any {
+	out := make([]any, len(s.key))
+	for i, k := range s.key {
+		out[i] = r.raw[k]
+	}
+	return out
+}
+
+// compareRows returns the compared columns on which l and r disagree.
+func (p *plan) compareRows(l, r *row) []string {
+	var cols []string
+	for i := range p.rules {
+		if !p.rules[i].equal(l.vals[i], r.vals[i]) {
+			cols = append(cols, p.rules[i].name)
+		}
+	}
+	return cols
+}
+
+// merge streams both sides (filtered by their specs) and compares them
+// row by row in key order, sending differences to col. It returns the
+// rows read on each side.
+func (p *plan) merge(ctx context.Context, lspec, rspec streamSpec, col *collector) (lrows, rrows int64, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	lch, rch := make(chan batch, queueBatches), make(chan batch, queueBatches)
+	var wg sync.WaitGroup
+	wg.Go(func() { p.l.stream(ctx, lspec, lch) })
+	wg.Go(func() { p.r.stream(ctx, rspec, rch) })
+	lc, rc := &cursor{ch: lch}, &cursor{ch: rch}
+	defer func() {
+		// Stop the readers and let them finish before the caller closes
+		// the databases. Draining unblocks a reader waiting to send.
+		cancel()
+		for range lch {
+		}
+		for range rch {
+		}
+		wg.Wait()
+		lrows, rrows = lc.rows, rc.rows
+	}()
+	err = p.mergeCursors(lc, rc, col)
+	return 0, 0, err
+}
+
+// mergeCursors is the merge proper.
+func (p *plan) mergeCursors(lc, rc *cursor, col *collector) error {
+	l, err := lc.next()
+	if err != nil {
+		return err
+	}
+	r, err := rc.next()
+	if err != nil {
+		return err
+	}
+	for l != nil || r != nil {
+		var c int
+		switch {
+		case l == nil:
+			c = 1
+		case r == nil:
+			c = -1
+		default:
+			if c, err = p.compareKeysAcross(l.key, r.key); err != nil {
+				return err
+			}
+		}
+		switch {
+		case c < 0:
+			col.add(KindMissingRight, l, nil, nil)
+			if l, err = lc.next(); err != nil {
+				return err
+			}
+		case c > 0:
+			col.add(KindMissingLeft, nil, r, nil)
+			if r, err = rc.next(); err != nil {
+				return err
+			}
+		default:
+			if cols := p.compareRows(l, r); cols != nil {
+				col.add(KindMismatched, l, r, cols)
+			}
+			if l, err = lc.next(); err != nil {
+				return err
+			}
+			if r, err = rc.next(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// compareKeysAcross orders a left key and a right key. Keys whose columns
+// hold different kinds of value on the two sides (a number on one, text
+// on the other) cannot be merged: their databases order them differently.
+func (p *plan) compareKeysAcross(a, b []Value) (int, error) {
+	for i := range a {
+		ka, kb := a[i].k, b[i].k
+		if ka != kb && ka != KindNull && kb != KindNull && !(ka.isNumber() && kb.isNumber()) {
+			name := p.l.cols[p.l.key[i]].name
+			return 0, &orderError{fmt.Sprintf("key column %q holds %s on the left (%s) and %s on the right (%s): both sides must sort it the same way; cast it to one type in one of the queries (no differences were computed)",
+				name, ka, p.l.cols[p.l.key[i]].dbType, kb, p.r.cols[p.r.key[i]].dbType)}
+		}
+		if c := Order(a[i], b[i]); c != 0 {
+			return c, nil
+		}
+	}
+	return 0, nil
+}
