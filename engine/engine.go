@@ -63,6 +63,8 @@ type Engine struct {
 	series seriesState // series windows and their caches (series.go)
 
 	tuning *tuningState // backtests and saved tunings (backtest_tuning.go)
+
+	charts *chartCache // the last judged points per series, for alert charts (alerting.go)
 }
 
 // jobState is a job's status plus the flag that keeps it from running twice.
@@ -97,6 +99,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *Engine, err 
 		sources: map[string]source.TimeSeries{},
 		status:  map[string]*jobState{},
 		tuning:  newTuningState(),
+		charts:  newChartCache(),
 	}
 	if e.log == nil {
 		e.log = slog.Default()
@@ -178,12 +181,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *Engine, err 
 	if len(e.streams) > 0 {
 		e.reg.MustRegister(logCollector{e})
 	}
-	e.alerts, err = alert.NewManager(cfg.Alerting, alert.Options{
-		Logger:      e.log.With("component", "alert"),
-		Registerer:  e.reg,
-		ExternalURL: "http://" + cfg.Global.Listen,
-		Now:         e.now,
-	})
+	e.alerts, err = alert.NewManager(cfg.Alerting, e.alertOptions(calendars))
 	if err != nil {
 		return nil, fmt.Errorf("alerting: %w", err)
 	}
@@ -206,7 +204,7 @@ func (e *Engine) newMonitor(mc config.Monitor, calendars map[string]*calendar.Ca
 	if err != nil {
 		return nil, fmt.Errorf("detector: %w", err)
 	}
-	m := &monitor{cfg: mc, src: e.sources[mc.Query.Source], det: det, location: globalLoc}
+	m := &monitor{cfg: mc, src: e.sources[mc.Query.Source], det: det, location: globalLoc, charts: e.charts}
 	if m.src == nil {
 		return nil, fmt.Errorf("unknown source %q", mc.Query.Source)
 	}

@@ -91,6 +91,9 @@ type monitor struct {
 	seen catalogue
 	// tuned is the saved tuning's detector, if any (backtest_tuning.go).
 	tuned tunedState
+	// charts keeps the newest judged points per series for alert charts
+	// (alerting.go); nil keeps none.
+	charts *chartCache
 }
 
 func (m *monitor) name() string { return m.cfg.Name }
@@ -191,6 +194,7 @@ func (m *monitor) judge(ctx context.Context, s series.Series, from time.Time, lb
 	}
 	results := detector.Run(det, detector.Input{History: withoutRanges(history, cfg.Exclude), Points: recent, Model: model})
 	res.Evaluated += len(results)
+	m.charts.record(m.name(), m.location, ls, history, results)
 	if m.noise != nil {
 		res.proposals = append(res.proposals, m.noise.candidates(s.Labels, pts, results, model)...)
 	}
