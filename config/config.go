@@ -4,11 +4,17 @@
 package config
 
 import (
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
 	"github.com/seismo-dev/seismo/alert"
 	"github.com/seismo-dev/seismo/baseline"
 	"github.com/seismo-dev/seismo/baseline/calendar"
 	"github.com/seismo-dev/seismo/config/field"
 	"github.com/seismo-dev/seismo/detector"
+	"github.com/seismo-dev/seismo/rules/check"
 	"github.com/seismo-dev/seismo/source"
 )
 
@@ -22,6 +28,8 @@ type Config struct {
 	Alerting  alert.Config               `yaml:"alerting"`
 	// Server configures the HTTP API's tokens and limits (server.go).
 	Server Server `yaml:"server,omitempty"`
+	// Checks are consistency checks between two SQL sources (rules/check).
+	Checks []check.Config `yaml:"checks,omitempty"`
 
 	// File is the path the configuration was loaded from ("" for embedded).
 	File string `yaml:"-"`
@@ -68,4 +76,69 @@ type Query struct {
 	History  field.Duration `yaml:"history,omitempty"`  // how far back the baseline learns (default 28d)
 	Backfill field.Duration `yaml:"backfill,omitempty"` // on the first run, judge this much past data (default 0: only new points)
 	Delay    field.Duration `yaml:"delay,omitempty"`    // ignore the newest points still being ingested (default 0)
+}
+
+// validateChecks checks the consistency checks: their names (in the
+// namespace monitors and log streams share), schedules, calendars and
+// sources, the queries in their sources' dialect, then the rest through
+// check.Config.Validate. It also fills the defaults, as applyDefaults does
+// for monitors: the schedule's time zone (the calendar's, else the global
+// one) and active_in.
+func (l *loader) validateChecks(c *Config, jobs map[string]string) {
+	for i := range c.Checks {
+		p := indexPath("checks", i)
+		ch := &c.Checks[i]
+		ch.ApplyDefaults()
+		if ch.ActiveIn == "" {
+			ch.ActiveIn = DefaultActiveIn
+		}
+		tzWritten := ch.Timezone != ""
+		if ch.Timezone == "" {
+			ch.Timezone = c.Global.Timezone
+			if cal, ok := c.Calendars[ch.Calendar]; ok && cal.Timezone != "" {
+				ch.Timezone = cal.Timezone
+			}
+		}
+		l.validateJobName(jobs, p, "check", ch.Name)
+		if strings.TrimSpace(ch.Schedule) == "" {
+			l.errs.Addf(p+".schedule", "a check needs a schedule (cron, e.g. \"0 30 16 * * mon-fri\" or \"@every 10m\")")
+		} else if _, err := ScheduleParser.Parse(ch.Schedule); err != nil {
+			l.errs.Addf(p+".schedule", "invalid cron expression %q: %v", ch.Schedule, err)
+		}
+		if _, err := time.LoadLocation(ch.Timezone); err != nil && tzWritten {
+			l.errs.Addf(p+".timezone", "unknown time zone %q", ch.Timezone)
+		}
+		if ch.Calendar != "" {
+			if _, ok := c.Calendars[ch.Calendar]; !ok {
+				l.errs.Addf(p+".calendar", "unknown calendar %q%s", ch.Calendar, known(slices.Collect(maps.Keys(c.Calendars))))
+			}
+		}
+		switch ch.ActiveIn {
+		case ActiveAlways:
+		case ActiveSessions, ActiveTradingDays:
+			if ch.Calendar == "" {
+				l.errs.Addf(p+".active_in", "active_in %s needs a calendar", ch.ActiveIn)
+			}
+		default:
+			l.errs.Addf(p+".active_in", "invalid active_in %q (use always, sessions or trading_days)", ch.ActiveIn)
+		}
+		for _, sd := range []struct {
+			path string
+			side check.Side
+		}{{p + ".left", ch.Left}, {p + ".right", ch.Right}} {
+			if sd.side.Source == "" {
+				continue // reported by Validate
+			}
+			src, ok := c.Sources[sd.side.Source]
+			switch {
+			case !ok:
+				l.errs.Addf(sd.path+".source", "unknown source %q%s", sd.side.Source, known(slices.Collect(maps.Keys(c.Sources))))
+			case !check.IsSQLSource(src.Type):
+				l.errs.Addf(sd.path+".source", "source %q is of type %s; a check reads postgres, mysql or sqlite sources", sd.side.Source, src.Type)
+			case strings.TrimSpace(sd.side.Query) != "":
+				l.errs.Add(sd.path+".query", src.ValidateQuery(sd.side.Query))
+			}
+		}
+		l.validateDomain(p, ch)
+	}
 }

@@ -64,6 +64,7 @@ func (l *loader) validate(c *Config) {
 		l.validateMonitor(p, m, c)
 	}
 	l.validateLogs(c, jobs)
+	l.validateChecks(c, jobs)
 	l.validateServer(c)
 }
 
