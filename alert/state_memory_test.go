@@ -156,7 +156,7 @@ func TestRestartKeepsSilencesAndAcks(t *testing.T) {
 // failingState is a StateStore whose writes fail, for the error path.
 type failingState struct{ StateStore }
 
-func (failingState) SaveAlerts(context.Context, []*Alert) error { return errBoom }
+func (failingState) SaveAlerts(context.Context, []*Alert) error  { return errBoom }
 func (failingState) SaveGroup(context.Context, GroupState) error { return errBoom }
 
 func TestStateWriteFailureKeepsRunning(t *testing.T) {
