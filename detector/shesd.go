@@ -234,6 +234,8 @@ type shesdStream struct {
 	n    int
 	buf  []float64
 	work *shesdWork
+	mag  maxDeque  // the window's largest magnitude
+	inc  *shesdInc // the incremental test, once the window is full
 }
 
 // Push implements Stream.
@@ -252,10 +254,19 @@ func (s *shesdStream) Push(p series.Point) (Result, bool) {
 		if s.minN <= 0 || s.minN > len(s.vals) {
 			s.minN = len(s.vals)
 		}
+		s.mag = newMaxDeque(len(s.vals))
 	}
 	s.vals[s.pos] = p.V
 	s.pos = (s.pos + 1) % len(s.vals)
 	s.n = min(s.n+1, len(s.vals))
+	s.mag.push(math.Abs(p.V))
+	if s.n == len(s.vals) {
+		if r, ok := s.pushInc(p); ok {
+			return r, true
+		}
+	} else if s.inc != nil {
+		s.inc.built = false
+	}
 	if s.n < s.minN {
 		return Result{}, false
 	}
@@ -269,6 +280,39 @@ func (s *shesdStream) Push(p series.Point) (Result, bool) {
 	return res.result(p, len(s.buf)-1), true
 }
 
+// pushInc judges p with the incremental test once the window is full;
+// ok=false when the window's magnitudes need the full form.
+func (s *shesdStream) pushInc(p series.Point) (Result, bool) {
+	mx := s.mag.max()
+	if mx > 1e300 || mx != 0 && mx < 1e-280 {
+		if s.inc != nil {
+			s.inc.built = false
+		}
+		return Result{}, false
+	}
+	w := len(s.vals)
+	if s.inc == nil {
+		s.inc = newSHESDInc(w, s.per)
+	}
+	var slot int
+	if s.inc.built {
+		slot = s.inc.push(p.V)
+	} else {
+		s.buf = s.buf[:0]
+		for i := range w {
+			s.buf = append(s.buf, s.vals[(s.pos+i)%w])
+		}
+		s.inc.build(s.buf)
+		slot = (s.inc.next - 1) % w
+	}
+	unit := mx
+	if unit == 0 {
+		unit = 1
+	}
+	m, sigma, c := s.work.esd(s.inc.sorted, s.d.p.MaxAnomalies, s.d.alpha, s.d.dir, unit)
+	return shesdJudge(p, s.inc.resid[slot], s.inc.level[slot], m, sigma, c, s.d.dir, 1), true
+}
+
 // shesdWork holds the scratch space and the critical values of one
 // detector instance, so steady-state pushes allocate nothing.
 type shesdWork struct {
@@ -278,8 +322,13 @@ type shesdWork struct {
 	tmp    []float64
 	sorted []float64
 	prefix []float64
-	lambda map[lambdaKey][]float64
-	res    shesdResult
+	// prefixFor is the residual array prefix holds the sums of (nil:
+	// none yet in this test).
+	prefixFor []float64
+	lambda    map[lambdaKey][]float64
+	lastKey   lambdaKey // the last lookup, answered without the map
+	lastLam   []float64
+	res       shesdResult
 }
 
 type lambdaKey struct {
@@ -301,20 +350,27 @@ type shesdResult struct {
 
 // result judges the point p at window index i.
 func (r *shesdResult) result(p series.Point, i int) Result {
-	exp := (r.phase[i] + r.m) * r.scale
-	z := (r.resid[i] - r.m) / r.sigma
+	return shesdJudge(p, r.resid[i], r.phase[i], r.m, r.sigma, r.c, r.dir, r.scale)
+}
+
+// shesdJudge judges p, whose residual is resid and expected level (less
+// the residuals' median) level, against the test's median m, scale sigma
+// and threshold c, in a window divided by scale.
+func shesdJudge(p series.Point, resid, level, m, sigma, c float64, dir string, scale float64) Result {
+	exp := (level + m) * scale
+	z := (resid - m) / sigma
 	dz := math.Abs(z)
 	switch {
-	case r.dir == DirectionUp && z < 0, r.dir == DirectionDown && z > 0:
+	case dir == DirectionUp && z < 0, dir == DirectionDown && z > 0:
 		dz = 0
 	}
-	score := dz / (dz + r.c)
+	score := dz / (dz + c)
 	if math.IsInf(dz, 0) || math.IsNaN(score) {
 		score = 1
 	}
 	return Result{
 		T: p.T, Value: p.V, Expected: exp,
-		Lower: (r.phase[i] + r.m - r.c*r.sigma) * r.scale, Upper: (r.phase[i] + r.m + r.c*r.sigma) * r.scale,
+		Lower: (level + m - c*sigma) * scale, Upper: (level + m + c*sigma) * scale,
 		Score: score, Anomaly: score >= 0.5, Z: z,
 	}
 }
@@ -375,12 +431,22 @@ func (w *shesdWork) run(vals []float64, per int, maxFrac, alpha float64, dir str
 		w.sorted = append(w.sorted, w.resid[i])
 	}
 	slices.Sort(w.sorted)
-	a := w.sorted
-	w.prefix = ssGrow(w.prefix, n+1)
-	w.prefix[0] = 0
-	for i, v := range a {
-		w.prefix[i+1] = w.prefix[i] + v
-	}
+	r := &w.res
+	r.resid, r.phase, r.dir, r.scale = w.resid[:n], w.phase[:n], dir, mx
+	r.m, r.sigma, r.c = w.esd(w.sorted, maxFrac, alpha, dir, 1)
+	return r
+}
+
+// esd runs the generalized ESD test on the sorted residuals a and returns
+// the median and robust scale of the residuals it keeps as normal and the
+// |z| threshold (see the file doc). unit is the magnitude the residuals
+// are measured in (1 when the window was divided by its largest
+// magnitude, that magnitude otherwise): the scale floors' absolute part
+// is 1e-12 of it, so that the test does not depend on the units.
+func (w *shesdWork) esd(a []float64, maxFrac, alpha float64, dir string, unit float64) (med, sigma, thr float64) {
+	n := len(a)
+	w.prefixFor = nil // built by rangeSigma when a MAD is 0
+	floor := func(level float64) float64 { return max(1e-9*math.Abs(level), 1e-12*unit) }
 	k := int(math.Floor(maxFrac * float64(n)))
 	k = min(k, n-3) // the t quantile needs n−i−1 ≥ 1 degrees of freedom
 	lam := w.lambdas(n, k, alpha, dir != DirectionBoth)
@@ -415,14 +481,12 @@ func (w *shesdWork) run(vals []float64, per int, maxFrac, alpha float64, dir str
 			na, naLo, naHi = i, lo, hi
 		}
 	}
-	r := &w.res
-	r.resid, r.phase, r.dir, r.scale = w.resid[:n], w.phase[:n], dir, mx
-	r.m = sortedMedian(a, naLo, naHi)
-	r.sigma = max(w.rangeSigma(a, naLo, naHi, r.m), ssScaleFloor(r.m), ssScaleFloor(a[naHi]-a[naLo]))
+	med = sortedMedian(a, naLo, naHi)
+	sigma = max(w.rangeSigma(a, naLo, naHi, med), floor(med), floor(a[naHi]-a[naLo]))
 	// Threshold: the largest |z| of the normal residuals and the smallest
 	// of the flagged ones bound it.
 	zof := func(v float64) float64 {
-		z := (v - r.m) / r.sigma
+		z := (v - med) / sigma
 		switch {
 		case dir == DirectionUp:
 			return max(z, 0)
@@ -446,19 +510,21 @@ func (w *shesdWork) run(vals []float64, per int, maxFrac, alpha float64, dir str
 	// Strictly above the normal residuals, with a margin that rounding
 	// in Score cannot eat.
 	above := cLo*(1+1e-6) + 1e-9
-	if cLo < cHi {
+	// A flagged point whose |z| equals a normal one's up to rounding
+	// (equal residuals, differently rounded) counts as a tie.
+	tie := cLo >= cHi*(1-1e-12)
+	if !tie {
 		above = min(above, cLo+(cHi-cLo)/2)
 	}
 	switch {
-	case cLo >= cHi: // the clean scale re-ordered a flagged point below a normal one
+	case tie: // the clean scale re-ordered a flagged point below a normal one, or tied them
 		c = above
 	case c <= cLo:
 		c = above
 	case c > cHi:
 		c = cHi
 	}
-	r.c = max(c, 1e-9)
-	return r
+	return med, sigma, max(c, 1e-9)
 }
 
 // lambdas returns the ESD critical values λ_1..λ_k for n residuals,
@@ -468,7 +534,11 @@ func (w *shesdWork) lambdas(n, k int, alpha float64, oneSided bool) []float64 {
 		return nil
 	}
 	key := lambdaKey{n, alpha, oneSided}
+	if key == w.lastKey && len(w.lastLam) >= k {
+		return w.lastLam
+	}
 	if l, ok := w.lambda[key]; ok && len(l) >= k {
+		w.lastKey, w.lastLam = key, l
 		return l
 	}
 	if w.lambda == nil || len(w.lambda) > 64 { // a filling window passes many sizes
@@ -486,6 +556,7 @@ func (w *shesdWork) lambdas(n, k int, alpha float64, oneSided bool) []float64 {
 		l[i-1] = t * float64(n-i) / math.Sqrt((nu+t*t)*ni)
 	}
 	w.lambda[key] = l
+	w.lastKey, w.lastLam = key, l
 	return l
 }
 
@@ -521,6 +592,14 @@ func (w *shesdWork) rangeSigma(a []float64, lo, hi int, m float64) float64 {
 	}
 	if mad > 0 {
 		return madToSigma * mad
+	}
+	if w.prefixFor == nil || &w.prefixFor[0] != &a[0] || len(w.prefixFor) != len(a) {
+		w.prefix = ssGrow(w.prefix, len(a)+1)
+		w.prefix[0] = 0
+		for i, v := range a {
+			w.prefix[i+1] = w.prefix[i] + v
+		}
+		w.prefixFor = a
 	}
 	sumL := m*float64(nl) - (w.prefix[lo+p] - w.prefix[lo])
 	sumR := (w.prefix[hi+1] - w.prefix[lo+p]) - m*float64(nr)
