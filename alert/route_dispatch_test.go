@@ -3,10 +3,13 @@ package alert
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/prometheus/prometheus/model/labels"
 )
 
@@ -162,6 +165,72 @@ receivers: [{name: rec}]
 		}
 		if recs, _ := r.m.Notifications(t.Context(), NotificationFilter{Status: NotificationSent}); len(recs) != 1 {
 			t.Errorf("status filter: %d records", len(recs))
+		}
+	})
+}
+
+func TestRouterMetrics(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		reg := prometheus.NewPedanticRegistry()
+		r := startRig(t, `
+resolve_timeout: 30d
+route:
+  receiver: rec
+  group_by: [alertname]
+  routes: [{matchers: [team="night"], mute_time_intervals: [always]}]
+time_intervals: [{name: always, time_intervals: [{}]}]
+inhibit_rules: [{source_matchers: [severity="critical"], target_matchers: [severity="warning"]}]
+receivers: [{name: rec}]
+`, Options{Registerer: reg})
+		r.fire("alertname", "A", "severity", "critical")
+		r.fire("alertname", "B", "severity", "warning")
+		r.fire("alertname", "C")
+		r.fire("alertname", "D", "team", "night")
+		r.fire("alertname", "E")
+		r.resolve("alertname", "E")
+		if _, err := r.m.AddSilence(t.Context(), Silence{Matchers: mustMatchers(t, `alertname="C"`), EndsAt: time.Now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.m.AddSilence(t.Context(), Silence{Matchers: mustMatchers(t, `alertname="X"`), StartsAt: time.Now().Add(time.Minute), EndsAt: time.Now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		step(10 * time.Second)
+		if err := testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP seismo_alert_groups Aggregation groups.
+# TYPE seismo_alert_groups gauge
+seismo_alert_groups 4
+# HELP seismo_alerts_by_suppression Firing alerts that are notified (active) or not (suppressed: silenced, inhibited or muted).
+# TYPE seismo_alerts_by_suppression gauge
+seismo_alerts_by_suppression{state="active"} 1
+seismo_alerts_by_suppression{state="suppressed"} 3
+# HELP seismo_alerts_inhibited Firing alerts inhibited by another firing alert.
+# TYPE seismo_alerts_inhibited gauge
+seismo_alerts_inhibited 1
+# HELP seismo_alerts_muted_by_time_interval Firing alerts whose every route is muted by a time interval now.
+# TYPE seismo_alerts_muted_by_time_interval gauge
+seismo_alerts_muted_by_time_interval 1
+# HELP seismo_alerts_silenced Firing alerts matched by an active silence.
+# TYPE seismo_alerts_silenced gauge
+seismo_alerts_silenced 1
+# HELP seismo_silences Silences by state.
+# TYPE seismo_silences gauge
+seismo_silences{state="active"} 1
+seismo_silences{state="expired"} 0
+seismo_silences{state="pending"} 1
+# HELP seismo_notification_records_total Entries of the notification history, by status (sent, failed, dropped) and kind (notification, escalation).
+# TYPE seismo_notification_records_total counter
+seismo_notification_records_total{kind="escalation",status="dropped"} 0
+seismo_notification_records_total{kind="escalation",status="failed"} 0
+seismo_notification_records_total{kind="escalation",status="sent"} 0
+seismo_notification_records_total{kind="notification",status="dropped"} 0
+seismo_notification_records_total{kind="notification",status="failed"} 0
+seismo_notification_records_total{kind="notification",status="sent"} 1
+# HELP seismo_alert_muted_flushes_total Group flushes deferred because a time interval muted the route.
+# TYPE seismo_alert_muted_flushes_total counter
+seismo_alert_muted_flushes_total 1
+`), "seismo_alert_groups", "seismo_alerts_by_suppression", "seismo_alerts_inhibited", "seismo_alerts_muted_by_time_interval",
+			"seismo_alerts_silenced", "seismo_silences", "seismo_notification_records_total", "seismo_alert_muted_flushes_total"); err != nil {
+			t.Error(err)
 		}
 	})
 }
