@@ -300,7 +300,9 @@ func TestRemoteWriteCancel(t *testing.T) {
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- w.Write(ctx, []WriteSeries{{Labels: labels.FromStrings("__name__", "x"), Samples: rwPoints(1)}}) }()
+	go func() {
+		done <- w.Write(ctx, []WriteSeries{{Labels: labels.FromStrings("__name__", "x"), Samples: rwPoints(1)}})
+	}()
 	<-rr.first // the first attempt failed: cancel during the hour-long backoff
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
