@@ -42,6 +42,9 @@ type Global struct {
 	Store      Store          `yaml:"store,omitempty"`       // where events and state live
 	JobTimeout field.Duration `yaml:"job_timeout,omitempty"` // default per-job timeout (default 1m)
 	MaxJitter  field.Duration `yaml:"max_jitter,omitempty"`  // random delay before each scheduled run (default 2s)
+	// RemoteWrite, when set, writes every monitor run's scores and bands
+	// to a Prometheus remote write receiver (docs/tuning.md).
+	RemoteWrite *source.RemoteWriteConfig `yaml:"remote_write,omitempty"`
 }
 
 // Store selects the persistence backend.

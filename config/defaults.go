@@ -56,6 +56,9 @@ func (l *loader) applyDefaults(c *Config) {
 	applyDomainDefaults(&c.Alerting)
 
 	g := &c.Global
+	if g.RemoteWrite != nil {
+		g.RemoteWrite.ApplyDefaults()
+	}
 	if g.Timezone == "" {
 		g.Timezone = DefaultTimezone
 	}
@@ -115,6 +118,9 @@ func (l *loader) applyDefaults(c *Config) {
 // or file. Errors name the variable or file, never a value.
 func (l *loader) resolveSecrets(c *Config) {
 	l.resolve("global.store.dsn", &c.Global.Store.DSN)
+	if rw := c.Global.RemoteWrite; rw != nil {
+		l.resolve("global.remote_write.bearer_token", &rw.BearerToken)
+	}
 	l.resolveServerSecrets(c)
 	for _, name := range sortedKeys(c.Sources) {
 		src := c.Sources[name]

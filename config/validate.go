@@ -87,6 +87,9 @@ func (l *loader) validateJobName(jobs map[string]string, path, kind, name string
 }
 
 func (l *loader) validateGlobal(g *Global) {
+	if g.RemoteWrite != nil {
+		l.validateDomain("global.remote_write", g.RemoteWrite)
+	}
 	if _, err := time.LoadLocation(g.Timezone); err != nil {
 		l.errs.Addf("global.timezone", "unknown time zone %q", g.Timezone)
 	}
