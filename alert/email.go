@@ -215,7 +215,9 @@ func (c EmailConfig) templates(now func() time.Time, logger *slog.Logger) (*temp
 		{name: "html", src: c.HTML, def: emailHTML, html: true},
 	}
 	for k, v := range c.Headers {
-		specs = append(specs, templateSpec{name: "headers." + k, src: v, def: v})
+		// A header has no default: one that fails on some data is left
+		// empty rather than wrong.
+		specs = append(specs, templateSpec{name: "headers." + k, src: v})
 	}
 	return newTemplateSet(specs, c.Timezone, now, logger)
 }
@@ -378,6 +380,9 @@ func (e *Email) Build(ctx context.Context, m *Message) (*gomail.Msg, error) {
 			return nil, err
 		}
 		v = strings.Join(strings.Fields(v), " ") // no header injection through a newline
+		if v == "" {
+			continue
+		}
 		if strings.EqualFold(k, "Subject") {
 			msg.Subject(v)
 			continue
