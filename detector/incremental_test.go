@@ -3,6 +3,7 @@ package detector
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -101,6 +102,41 @@ func TestSpectralSlidingMatchesFull(t *testing.T) {
 			}
 			if math.Abs(got.Score-want) > 1e-9 {
 				t.Fatalf("%+v point %d: score %v, want %v", p, i, got.Score, want)
+			}
+		}
+	}
+}
+
+// TestMedianSigmaMatchesRangeSigma checks the walking MAD against the
+// binary-search one on ranges that shrink as the ESD steps do.
+func TestMedianSigmaMatchesRangeSigma(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	w := &shesdWork{}
+	for trial := range 300 {
+		n := 3 + r.IntN(200)
+		a := make([]float64, n)
+		for i := range a {
+			switch trial % 3 {
+			case 0:
+				a[i] = r.NormFloat64()
+			case 1:
+				a[i] = float64(r.IntN(4)) // ties, MAD often 0
+			default:
+				a[i] = math.Exp(3 * r.NormFloat64())
+			}
+		}
+		slices.Sort(a)
+		lo, hi := 0, n-1
+		for hi-lo >= 2 {
+			m := sortedMedian(a, lo, hi)
+			got, want := w.medianSigma(a, lo, hi, m), w.rangeSigma(a, lo, hi, m)
+			if got != want {
+				t.Fatalf("a=%v [%d, %d]: medianSigma %v, rangeSigma %v", a, lo, hi, got, want)
+			}
+			if r.IntN(2) == 0 {
+				lo++
+			} else {
+				hi--
 			}
 		}
 	}

@@ -174,14 +174,15 @@ func (l *shesdInc) push(v float64) int {
 // v (which it holds), as ssMedian computes it: the middle value, or the
 // mean of the two middle values as lo/2 + hi/2; NaN when nothing is left.
 func poolMedianWithout(pool []float64, v float64) float64 {
-	r := searchGE(pool, v) // pool[r] == v
-	m := len(pool) - 1
+	// Without one copy of v, the j-th value is pool[j] if pool[j] < v
+	// (j is below v's first position) and pool[j+1] otherwise: no search.
 	get := func(j int) float64 {
-		if j >= r {
-			j++
+		if pool[j] < v {
+			return pool[j]
 		}
-		return pool[j]
+		return pool[j+1]
 	}
+	m := len(pool) - 1
 	switch {
 	case m == 0:
 		return math.NaN()
