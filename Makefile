@@ -30,9 +30,9 @@ integration: deps-integration
 	$(GO) test -count=1 -tags integration -p 1 ./...
 
 # The integration suite's real peers that come from Debian packages:
-# VictoriaMetrics (started by the tests on a port of their own) and
-# Chromium (headless, for the web UI).
-INTEGRATION_PACKAGES := victoria-metrics:victoria-metrics chromium:chromium
+# VictoriaMetrics and Alertmanager (started by the tests on ports of their
+# own) and Chromium (headless, for the web UI).
+INTEGRATION_PACKAGES := victoria-metrics:victoria-metrics chromium:chromium prometheus-alertmanager:prometheus-alertmanager
 
 deps-integration:
 	@missing=""; for pair in $(INTEGRATION_PACKAGES); do \

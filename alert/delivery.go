@@ -163,6 +163,9 @@ func sendParts(ctx context.Context, n int, send func(ctx context.Context, i int)
 // remembered by the integration, so that other groups and later flushes
 // do not hammer it meanwhile.
 func (m *Manager) send(ctx context.Context, in integration, msg *Message) sendResult {
+	if msg.charts == nil {
+		msg.charts = m.charts
+	}
 	st := &deliveryState{limiter: in.limiter, done: make(map[int]bool)}
 	ctx = context.WithValue(ctx, deliveryKey{}, st)
 	b := backoff.NewExponentialBackOff()

@@ -663,3 +663,25 @@ func TestManagerEmailRetries4xxDrops5xx(t *testing.T) {
 		})
 	}
 }
+
+// TestManagerChartsReachTheMail: the engine's ChartFunc, given to the
+// Manager, draws the charts a mail embeds.
+func TestManagerChartsReachTheMail(t *testing.T) {
+	p := startSMTP(t, smtpPeerOptions{})
+	chart := testPNG(t, color.RGBA{10, 120, 10, 255})
+	cfg := Config{Route: Route{Receiver: "ops"}, Receivers: []ReceiverConfig{{Name: "ops", EmailConfigs: []EmailConfig{emailConfig(p, nil)}}}}
+	m, err := NewManager(cfg, Options{Logger: quietLogger, Charts: func(context.Context, *Alert) ([]byte, error) { return chart, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	if res := m.send(ctx, m.receivers["ops"][0], fixedMessage()); res.Status != NotificationSent {
+		t.Fatalf("send = %+v", res)
+	}
+	mails := p.received()
+	if len(mails) != 1 {
+		t.Fatalf("%d mails", len(mails))
+	}
+	checkAlertMail(t, mails[0].data, chart, 2)
+}
