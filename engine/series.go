@@ -19,6 +19,7 @@ import (
 
 	"github.com/seismo-dev/seismo/alert"
 	"github.com/seismo-dev/seismo/baseline"
+	"github.com/seismo-dev/seismo/config"
 	"github.com/seismo-dev/seismo/detector"
 	"github.com/seismo-dev/seismo/series"
 	"github.com/seismo-dev/seismo/source"
@@ -173,6 +174,9 @@ type Window struct {
 	Events []alert.Event  `json:"events"`
 	Labels []store.Label  `json:"labels"`
 	Key    WindowCacheKey `json:"-"`
+	// Expires is when the band may have changed (new points at the live
+	// edge, late data): a cache of the answer must not outlive it.
+	Expires time.Time `json:"-"`
 }
 
 // WindowCacheKey identifies a computed band: same key, same arrays.
@@ -285,7 +289,7 @@ func (e *Engine) SeriesWindow(ctx context.Context, q WindowQuery) (*Window, erro
 		Monitor: m.name(), Series: q.Series, From: q.From, To: q.To, Step: q.Step,
 		Model: b.model, Detector: b.detector,
 		Times: b.times, Values: b.values, Expected: b.exp, Lower: b.lower, Upper: b.upper,
-		Events: evs, Labels: lab, Key: key,
+		Events: evs, Labels: lab, Key: key, Expires: b.expires,
 	}, nil
 }
 
@@ -489,3 +493,7 @@ func equalMatchers(ls labels.Labels) []*labels.Matcher {
 	})
 	return out
 }
+
+// ServerConfig returns the configuration's server section (API tokens,
+// body size cap) for the HTTP server.
+func (e *Engine) ServerConfig() config.Server { return e.cfg.Server }

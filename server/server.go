@@ -32,6 +32,9 @@ type Server struct {
 	opts Options
 	log  *slog.Logger
 	mux  *http.ServeMux
+
+	lab    labeling // tokens, body cap and window answers (labels.go, auth.go, series.go)
+	labErr error    // why the labeling state could not be built; Serve returns it
 }
 
 // New builds the server and its routes.
@@ -40,6 +43,7 @@ func New(opts Options) *Server {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.labErr = s.initLabeling()
 	s.routes()
 	return s
 }
@@ -65,13 +69,24 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/v1/jobs", s.listJobs)
 	s.mux.HandleFunc("GET /api/v1/choices", s.listChoices)
 	s.mux.HandleFunc("GET /api/v1/logs/{stream}/templates", s.listLogTemplates)
+	s.labelingRoutes() // series, labels, audit, tokens, OpenAPI, Grafana (labels.go)
 	s.mux.HandleFunc("GET /{$}", s.index)
 }
 
-// Handler returns the server's handler with its middleware.
+// Handler returns the server's handler with its middleware: the body
+// size cap (server.max_body_bytes) and the token check of auth.go.
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		if s.labErr != nil {
+			writeError(w, http.StatusServiceUnavailable, "unavailable", s.labErr)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, s.lab.maxBody)
+		_, pattern := s.mux.Handler(r)
+		r, ok := s.guard(w, r, pattern)
+		if !ok {
+			return
+		}
 		s.mux.ServeHTTP(w, r)
 	})
 }
@@ -89,6 +104,12 @@ func (s *Server) Run(ctx context.Context) error {
 
 // Serve serves on ln until ctx is cancelled.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if s.labErr != nil {
+		return s.labErr
+	}
+	if err := s.checkListen(ln.Addr()); err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
