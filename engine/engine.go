@@ -181,6 +181,13 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *Engine, err 
 	if len(e.streams) > 0 {
 		e.reg.MustRegister(logCollector{e})
 	}
+	for _, cc := range cfg.Checks {
+		j, err := e.newCheck(cc, calendars, globalLoc)
+		if err != nil {
+			return nil, fmt.Errorf("check %q: %w", cc.Name, err)
+		}
+		e.addJob(j)
+	}
 	e.alerts, err = alert.NewManager(cfg.Alerting, e.alertOptions(calendars))
 	if err != nil {
 		return nil, fmt.Errorf("alerting: %w", err)
