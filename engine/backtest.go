@@ -153,6 +153,9 @@ type BacktestRequest struct {
 	// Points asks for every judged point (value, expected, band, score)
 	// in the result, for charts. Only with at most MaxPointSeries series.
 	Points bool
+	// RemoteWrite writes the scored points (at the draft setting) to
+	// global.remote_write with backtest="true" (backtest_remotewrite.go).
+	RemoteWrite bool
 	// Progress, when set, is told how many of the total steps (chunks of
 	// series, then sensitivities of a sweep) are done.
 	Progress func(done, total int)
@@ -273,6 +276,11 @@ func (e *Engine) Backtest(ctx context.Context, req BacktestRequest) (*BacktestRe
 	if err != nil {
 		return nil, err
 	}
+	if req.RemoteWrite {
+		if err := e.writeBacktest(ctx, b, scored); err != nil {
+			return nil, err
+		}
+	}
 	out := b.result(cfg, scored, req.Points)
 	b.progress.finish()
 	out.Duration = time.Since(start)
@@ -340,6 +348,8 @@ func (e *Engine) prepareBacktest(ctx context.Context, req BacktestRequest, extra
 		return nil, fmt.Errorf("%w: the range is %s long, at most %s allowed", ErrInvalidRequest, req.To.Sub(req.From).Round(time.Minute), MaxBacktestRange)
 	case req.Refit < 0 || req.MergeGap < 0:
 		return nil, fmt.Errorf("%w: refit and merge_gap must not be negative", ErrInvalidRequest)
+	case req.RemoteWrite && e.tuning.writer == nil:
+		return nil, fmt.Errorf("%w: remote_write asked for, but global.remote_write is not configured", ErrInvalidRequest)
 	}
 	step := m.cfg.Query.Step.Std()
 	refit := req.Refit

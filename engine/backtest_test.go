@@ -28,7 +28,15 @@ var demoNow = time.Date(2026, 3, 11, 4, 0, 0, 0, time.UTC)
 // its store in dir and the clock at now. It is not started.
 func newDemoEngine(t testing.TB, dir string, now time.Time) *Engine {
 	t.Helper()
+	return newDemoEngineWith(t, dir, now, "")
+}
+
+// newDemoEngineWith is newDemoEngine with extra lines in the global
+// section of the configuration.
+func newDemoEngineWith(t testing.TB, dir string, now time.Time, global string) *Engine {
+	t.Helper()
 	yaml := bytes.Replace(datasets.DemoConfig(now), []byte(`dsn: "seismo-demo.db"`), []byte(`dsn: "`+filepath.Join(dir, "seismo.db")+`"`), 1)
+	yaml = bytes.Replace(yaml, []byte("\nglobal:\n"), []byte("\nglobal:\n"+global), 1)
 	cfg, err := config.Parse(yaml, "")
 	if err != nil {
 		t.Fatal(err)

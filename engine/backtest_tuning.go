@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/seismo-dev/seismo/detector"
+	"github.com/seismo-dev/seismo/source"
 	"github.com/seismo-dev/seismo/store"
 )
 
@@ -48,9 +49,10 @@ type TuningView struct {
 }
 
 // tuningState is the engine's share of tuning: the bound on concurrent
-// backtests.
+// backtests, and the remote writer results go to.
 type tuningState struct {
-	sem chan struct{}
+	sem    chan struct{}
+	writer *source.RemoteWriter // nil without global.remote_write
 }
 
 func newTuningState() *tuningState {

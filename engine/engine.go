@@ -168,6 +168,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *Engine, err 
 	if err := e.loadTunings(ctx); err != nil {
 		return nil, err
 	}
+	if err := e.openRemoteWrite(); err != nil {
+		return nil, fmt.Errorf("remote write: %w", err)
+	}
 	for _, lc := range cfg.Logs {
 		s, err := e.newLogStream(ctx, lc)
 		if err != nil {
@@ -474,6 +477,7 @@ func (e *Engine) execute(ctx context.Context, m *monitor, now time.Time, schedul
 		if err := e.store.SetCursor(ctx, m.name(), res.To); err != nil {
 			return nil, e.fail(m, fmt.Errorf("save cursor: %w", err))
 		}
+		e.writeResults(ctx, m, res) // after the cursor: a failed write does not fail the run
 	}
 	res.Duration = time.Since(start)
 	e.metrics.runs.WithLabelValues(m.name(), "monitor", "success").Inc()

@@ -44,6 +44,8 @@ type Result struct {
 	// healthy lists series whose newest judged point was normal: their
 	// alerts, if any, resolve.
 	healthy []labels.Labels
+	// judged are the series' results, kept when remote write needs them.
+	judged []judgedSeries
 	// proposals are the noise labels Seismo proposes from this run
 	// (noise.go); the engine stores the new ones.
 	proposals []store.Label
@@ -91,6 +93,9 @@ type monitor struct {
 	seen catalogue
 	// tuned is the saved tuning's detector, if any (backtest_tuning.go).
 	tuned tunedState
+	// keepResults keeps every series' results in the Result for remote
+	// write (backtest_remotewrite.go).
+	keepResults bool
 	// charts keeps the newest judged points per series for alert charts
 	// (alerting.go); nil keeps none.
 	charts *chartCache
@@ -194,6 +199,9 @@ func (m *monitor) judge(ctx context.Context, s series.Series, from time.Time, lb
 	}
 	results := detector.Run(det, detector.Input{History: withoutRanges(history, cfg.Exclude), Points: recent, Model: model})
 	res.Evaluated += len(results)
+	if m.keepResults {
+		res.judged = append(res.judged, judgedSeries{ls: s.Labels, results: results})
+	}
 	m.charts.record(m.name(), m.location, ls, history, results)
 	if m.noise != nil {
 		res.proposals = append(res.proposals, m.noise.candidates(s.Labels, pts, results, model)...)
