@@ -15,6 +15,8 @@ import (
 	"github.com/seismo-dev/seismo/config/field"
 	"github.com/seismo-dev/seismo/detector"
 	"github.com/seismo-dev/seismo/rules/check"
+	"github.com/seismo-dev/seismo/rules/expr"
+	"github.com/seismo-dev/seismo/rules/metric"
 	"github.com/seismo-dev/seismo/source"
 )
 
@@ -30,6 +32,8 @@ type Config struct {
 	Server Server `yaml:"server,omitempty"`
 	// Checks are consistency checks between two SQL sources (rules/check).
 	Checks []check.Config `yaml:"checks,omitempty"`
+	// RuleGroups are groups of metric alerting rules (rules/metric, docs/rules.md).
+	RuleGroups []metric.GroupConfig `yaml:"rule_groups,omitempty"`
 
 	// File is the path the configuration was loaded from ("" for embedded).
 	File string `yaml:"-"`
@@ -69,6 +73,9 @@ type Monitor struct {
 	// Maintenance lists recurring windows over which Seismo proposes noise
 	// labels (server.go).
 	Maintenance []Maintenance `yaml:"maintenance,omitempty"`
+	// Rules are analyst rules over the monitor's judged points: they set
+	// severity, suppress or raise events (rules/expr, docs/rules.md).
+	Rules []expr.RuleConfig `yaml:"rules,omitempty"`
 }
 
 // Query says what a monitor reads and over which range.

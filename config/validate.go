@@ -65,6 +65,7 @@ func (l *loader) validate(c *Config) {
 	}
 	l.validateLogs(c, jobs)
 	l.validateChecks(c, jobs)
+	l.validateRuleGroups(c, jobs)
 	l.validateServer(c)
 }
 
@@ -177,6 +178,7 @@ func (l *loader) validateMonitor(p string, m *Monitor, c *Config) {
 
 	l.validateDomain(p+".baseline", &m.Baseline)
 	l.validateDomain(p+".detector", &m.Detector)
+	l.validateMonitorRules(p, m)
 	l.validateMaintenance(p, m)
 
 	for _, k := range sortedKeys(m.Labels) {
