@@ -205,3 +205,52 @@ func TestResendFiring(t *testing.T) {
 		t.Error("forwarding sends alerts that resolved before they were ever sent")
 	}
 }
+
+// TestReceiversDocExamples keeps the examples of docs/receivers.md valid:
+// the receiver of the first example with the integration lists of the
+// others, decoded strictly and validated.
+func TestReceiversDocExamples(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "receivers.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks []string
+	for _, part := range strings.Split(string(doc), "```yaml\n")[1:] {
+		block, _, _ := strings.Cut(part, "```")
+		blocks = append(blocks, block)
+	}
+	if len(blocks) < 7 || !strings.HasPrefix(blocks[0], "receivers:") {
+		t.Fatalf("%d yaml blocks; the first must start with receivers:", len(blocks))
+	}
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, []byte("-----BEGIN CERTIFICATE-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	all := strings.ReplaceAll(blocks[0], "/etc/seismo/smtp-ca.pem", ca)
+	lists := 0
+	for _, b := range blocks[1:] {
+		if strings.HasPrefix(b, "    ") && !strings.HasPrefix(b, "     ") { // an integration list of the receiver
+			all += b
+			lists++
+		}
+	}
+	if lists < 6 {
+		t.Fatalf("%d integration lists in the examples", lists)
+	}
+	dec := yaml.NewDecoder(strings.NewReader(all))
+	dec.KnownFields(true)
+	var c Config
+	if err := dec.Decode(&c); err != nil {
+		t.Fatalf("the examples do not decode: %v\n%s", err, all)
+	}
+	c.Route.Receiver = "ops"
+	c.ApplyDefaults()
+	if err := c.Validate(); err != nil {
+		t.Fatalf("the examples do not validate: %v", err)
+	}
+	if n := len(c.Receivers[0].EmailConfigs) + len(c.Receivers[0].SlackConfigs) + len(c.Receivers[0].WeComConfigs) +
+		len(c.Receivers[0].DingTalkConfigs) + len(c.Receivers[0].FeishuConfigs) + len(c.Receivers[0].WebhookConfigs) +
+		len(c.Receivers[0].AlertmanagerConfigs); n < 8 {
+		t.Errorf("%d integrations in the examples", n)
+	}
+}
