@@ -163,8 +163,10 @@ func sendParts(ctx context.Context, n int, send func(ctx context.Context, i int)
 // remembered by the integration, so that other groups and later flushes
 // do not hammer it meanwhile.
 func (m *Manager) send(ctx context.Context, in integration, msg *Message) sendResult {
-	if msg.charts == nil {
-		msg.charts = m.charts
+	if msg.charts == nil && m.charts != nil {
+		withCharts := *msg // the caller's message stays as it was
+		withCharts.charts = m.charts
+		msg = &withCharts
 	}
 	st := &deliveryState{limiter: in.limiter, done: make(map[int]bool)}
 	ctx = context.WithValue(ctx, deliveryKey{}, st)
