@@ -14,6 +14,7 @@ import (
 // the values of the route's group_by labels and are notified together.
 type aggrGroup struct {
 	key     string        // route ID and group labels: `{}/{team="a"}:{alertname="x"}`
+	id      groupID       // its route and the hash of its labels
 	route   *route        // whose timers, receiver and intervals it uses
 	labels  labels.Labels // the group_by labels of its alerts
 	alerts  map[Fingerprint]*alertState
@@ -35,25 +36,67 @@ type aggrGroup struct {
 // never change. m.mu must be held.
 func (m *Manager) route(st *alertState) {
 	if st.routes == nil {
-		st.routes = m.rt.root.match(st.Labels, make([]*route, 0, 1))
-		st.groups = make([]*aggrGroup, len(st.routes))
-	}
-	for i, r := range st.routes {
-		if g := st.groups[i]; g == nil || g.removed {
-			st.groups[i] = m.insert(st, r)
+		var buf [4]*route
+		rs := m.rt.root.match(st.Labels, buf[:0])
+		st.routes = make([]routeGroup, len(rs))
+		for i, r := range rs {
+			st.routes[i].r = r
 		}
 	}
+	for i := range st.routes {
+		if g := st.routes[i].g; g == nil || g.removed {
+			st.routes[i].g = m.insert(st, st.routes[i].r)
+		}
+	}
+}
+
+// groupID finds a route's group by the hash of its group labels.
+type groupID struct {
+	r *route
+	h uint64
+}
+
+// groupHash hashes the values of the labels of ls that r groups by.
+func (r *route) groupHash(ls labels.Labels) uint64 {
+	if r.groupByAll {
+		return ls.Hash()
+	}
+	var buf [256]byte
+	h, _ := ls.HashForLabels(buf[:0], r.groupBy...)
+	return h
+}
+
+// holds reports whether g is the group of ls on its route (the hash may
+// collide).
+func (g *aggrGroup) holds(ls labels.Labels) bool {
+	if g.route.groupByAll {
+		return labels.Equal(g.labels, ls)
+	}
+	for _, name := range g.route.groupBy {
+		if g.labels.Get(name) != ls.Get(name) {
+			return false
+		}
+	}
+	return true
 }
 
 // insert puts st into its group of route r, creating the group if needed
 // (with the creation time it had before a restart, if it had one). m.mu
 // must be held.
 func (m *Manager) insert(st *alertState, r *route) *aggrGroup {
-	gl := r.groupLabels(st.Labels)
-	key := r.id + ":" + gl.String()
-	g := m.groups[key]
+	id := groupID{r, r.groupHash(st.Labels)}
+	var g *aggrGroup
+	for _, c := range m.groupsByHash[id] {
+		if c.holds(st.Labels) {
+			g = c
+			break
+		}
+	}
 	if g == nil {
+		gl := r.groupLabels(st.Labels)
+		key := r.id + ":" + gl.String()
 		g = &aggrGroup{
+			id:      id,
 			key:     key,
 			route:   r,
 			labels:  gl,
@@ -69,6 +112,7 @@ func (m *Manager) insert(st *alertState, r *route) *aggrGroup {
 			m.persist("save group", func(ctx context.Context) error { return m.state.SaveGroup(ctx, gs) })
 		}
 		m.groups[key] = g
+		m.groupsByHash[id] = append(m.groupsByHash[id], g)
 		m.startGroup(g)
 	}
 	g.alerts[st.Fingerprint] = st
@@ -207,10 +251,10 @@ func (m *Manager) flush(ctx context.Context, g *aggrGroup, escalationOnly bool) 
 			}
 			delete(g.alerts, s.a.Fingerprint)
 			held := false
-			for i, gg := range cur.groups {
-				if gg == g {
-					cur.groups[i] = nil
-				} else if gg != nil && !gg.removed {
+			for i, rg := range cur.routes {
+				if rg.g == g {
+					cur.routes[i].g = nil
+				} else if rg.g != nil && !rg.g.removed {
 					held = true
 				}
 			}
@@ -223,6 +267,10 @@ func (m *Manager) flush(ctx context.Context, g *aggrGroup, escalationOnly bool) 
 		return false
 	}
 	delete(m.groups, g.key)
+	m.groupsByHash[g.id] = slices.DeleteFunc(m.groupsByHash[g.id], func(c *aggrGroup) bool { return c == g })
+	if len(m.groupsByHash[g.id]) == 0 {
+		delete(m.groupsByHash, g.id)
+	}
 	g.removed = true
 	m.nlog.Forget(g.key)
 	m.persist("delete group", func(ctx context.Context) error { return m.state.DeleteGroup(ctx, g.key) })

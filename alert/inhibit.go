@@ -91,35 +91,46 @@ func (r *inhibitRule) equalLabels(a, b labels.Labels) bool {
 	return true
 }
 
+// sourceRules calls f for each rule st is a source of.
+func (m *Manager) sourceRules(st *alertState, f func(r *inhibitRule)) {
+	rules := m.rt.inhibit
+	if m.rt.sourceIndex == nil {
+		for _, r := range rules {
+			if matchAll(r.source, st.Labels) {
+				f(r)
+			}
+		}
+		return
+	}
+	var scratch [16]int32
+	for _, i := range m.rt.sourceIndex.candidates(st.Labels, scratch[:0]) {
+		if r := rules[i]; matchAll(r.source, st.Labels) {
+			f(r)
+		}
+	}
+}
+
 // fileSource files st with the rules it is a source of. m.mu must be held.
 func (m *Manager) fileSource(st *alertState) {
-	var buf []byte
-	for _, r := range m.rt.inhibit {
-		if !matchAll(r.source, st.Labels) {
-			continue
-		}
-		var h uint64
-		h, buf = r.equalHash(st.Labels, buf[:0])
+	var buf [256]byte
+	m.sourceRules(st, func(r *inhibitRule) {
+		h, _ := r.equalHash(st.Labels, buf[:0])
 		r.sources[h] = append(r.sources[h], st)
-	}
+	})
 }
 
 // unfileSource removes st from the rules' source index. m.mu must be held.
 func (m *Manager) unfileSource(st *alertState) {
-	var buf []byte
-	for _, r := range m.rt.inhibit {
-		if !matchAll(r.source, st.Labels) {
-			continue
-		}
-		var h uint64
-		h, buf = r.equalHash(st.Labels, buf[:0])
+	var buf [256]byte
+	m.sourceRules(st, func(r *inhibitRule) {
+		h, _ := r.equalHash(st.Labels, buf[:0])
 		list := slices.DeleteFunc(r.sources[h], func(s *alertState) bool { return s == st })
 		if len(list) == 0 {
 			delete(r.sources, h)
 		} else {
 			r.sources[h] = list
 		}
-	}
+	})
 }
 
 // inhibitedBy returns the firing alerts that inhibit st — only the first
@@ -128,7 +139,7 @@ func (m *Manager) inhibitedBy(st *alertState, all bool) []Fingerprint {
 	var out []Fingerprint
 	var buf [256]byte
 	for _, r := range m.rt.inhibit {
-		if !matchAll(r.target, st.Labels) {
+		if len(r.sources) == 0 || !matchAll(r.target, st.Labels) {
 			continue
 		}
 		h, _ := r.equalHash(st.Labels, buf[:0])

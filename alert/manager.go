@@ -84,27 +84,33 @@ type Manager struct {
 	metrics     *metrics
 	rmetrics    *routerMetrics
 
-	mu             sync.Mutex
-	alerts         map[Fingerprint]*alertState
-	groups         map[string]*aggrGroup
-	savedGroups    map[string]GroupState // groups loaded from State, until their alerts come back
-	silences       map[string]*Silence
-	liveSilences   []*Silence // pending and active, sorted by ID
-	silenceVersion uint64
-	runCtx         context.Context // set by Run; groups start only while it runs
-	stopped        bool            // Run has ended: no more group goroutines
-	wg             sync.WaitGroup  // the group goroutines
+	mu           sync.Mutex
+	alerts       map[Fingerprint]*alertState
+	groups       map[string]*aggrGroup    // by key
+	groupsByHash map[groupID][]*aggrGroup // by route and hash of the group labels
+	savedGroups  map[string]GroupState    // groups loaded from State, until their alerts come back
+	silences     map[string]*Silence
+	liveSilences []*Silence      // pending and active, sorted by ID
+	silenceIndex *matcherIndex   // over liveSilences; nil when they are few
+	runCtx       context.Context // set by Run; groups start only while it runs
+	stopped      bool            // Run has ended: no more group goroutines
+	wg           sync.WaitGroup  // the group goroutines
 }
 
 // alertState is an alert with what the Manager needs to maintain it.
 type alertState struct {
-	*Alert
+	Alert
 	lastEvent time.Time // time of the event the annotations come from
-	// routes are the routes the alert's labels match (they never change);
-	// groups[i] is its aggregation group for routes[i], nil while it is in
-	// none (resolved and notified there, but still held by another).
-	routes []*route
-	groups []*aggrGroup
+	// routes are the routes the alert's labels match (they never change),
+	// each with the alert's aggregation group there: nil while it is in
+	// none (resolved and notified there, but still held by another route).
+	routes []routeGroup
+}
+
+// routeGroup is a route an alert matches and its group there.
+type routeGroup struct {
+	r *route
+	g *aggrGroup
 }
 
 // NewManager returns a Manager for cfg (defaults are applied to a copy)
@@ -139,19 +145,20 @@ func NewManager(cfg Config, opts Options) (*Manager, error) {
 		}
 	}
 	m := &Manager{
-		cfg:         cfg,
-		rt:          rt,
-		logger:      opts.Logger,
-		now:         opts.Now,
-		externalURL: opts.ExternalURL,
-		receivers:   make(map[string][]integration, len(cfg.Receivers)),
-		nlog:        opts.NotificationLog,
-		state:       opts.State,
-		charts:      opts.Charts,
-		alerts:      make(map[Fingerprint]*alertState),
-		groups:      make(map[string]*aggrGroup),
-		savedGroups: make(map[string]GroupState),
-		silences:    make(map[string]*Silence),
+		cfg:          cfg,
+		rt:           rt,
+		logger:       opts.Logger,
+		now:          opts.Now,
+		externalURL:  opts.ExternalURL,
+		receivers:    make(map[string][]integration, len(cfg.Receivers)),
+		nlog:         opts.NotificationLog,
+		state:        opts.State,
+		charts:       opts.Charts,
+		alerts:       make(map[Fingerprint]*alertState),
+		groups:       make(map[string]*aggrGroup),
+		groupsByHash: make(map[groupID][]*aggrGroup),
+		savedGroups:  make(map[string]GroupState),
+		silences:     make(map[string]*Silence),
 	}
 	if m.logger == nil {
 		m.logger = slog.Default()
@@ -226,7 +233,7 @@ func (m *Manager) load(ctx context.Context) error {
 	for _, a := range alerts {
 		a = a.clone()
 		a.Fingerprint = FingerprintOf(a.Labels)
-		st := &alertState{Alert: a, lastEvent: a.UpdatedAt}
+		st := &alertState{Alert: *a, lastEvent: a.UpdatedAt}
 		m.alerts[a.Fingerprint] = st
 		m.fileSource(st)
 		m.route(st)
@@ -322,7 +329,7 @@ func (m *Manager) Fire(events ...Event) {
 		}
 		switch {
 		case st == nil:
-			st = &alertState{Alert: &Alert{Labels: ev.Labels, Fingerprint: fp, StartsAt: t}}
+			st = &alertState{Alert: Alert{Labels: ev.Labels, Fingerprint: fp, StartsAt: t}}
 			m.alerts[fp] = st
 			m.fileSource(st)
 		case st.Resolved(): // a new firing episode
@@ -338,7 +345,7 @@ func (m *Manager) Fire(events ...Event) {
 		st.UpdatedAt = now
 		st.GeneratorURL = m.externalURL
 		m.route(st)
-		changed = append(changed, st.Alert)
+		changed = append(changed, &st.Alert)
 	}
 	m.saveAlerts(changed)
 }
@@ -357,7 +364,7 @@ func (m *Manager) Resolve(lss ...labels.Labels) {
 		m.expire(st)
 		if !st.Resolved() {
 			st.EndsAt, st.UpdatedAt = now, now
-			changed = append(changed, st.Alert)
+			changed = append(changed, &st.Alert)
 		}
 	}
 	m.saveAlerts(changed)
@@ -376,7 +383,7 @@ func (m *Manager) Acknowledge(ctx context.Context, fp Fingerprint, by, comment s
 		return fmt.Errorf("%w: %s", ErrAlertNotFound, fp)
 	}
 	st.AckedBy, st.AckedAt, st.AckComment = by, now, comment
-	if err := m.state.SaveAlerts(ctx, []*Alert{st.Alert}); err != nil {
+	if err := m.state.SaveAlerts(ctx, []*Alert{&st.Alert}); err != nil {
 		return fmt.Errorf("save acknowledgement: %w", err)
 	}
 	m.logger.Info("alert acknowledged", "fingerprint", fp, "alertname", st.Labels.Get(labels.AlertName), "by", by)
@@ -457,7 +464,8 @@ func (m *Manager) status(st *alertState, now time.Time) AlertStatus {
 		s.InhibitedBy = append(s.InhibitedBy, fp.String())
 	}
 	mutedRoutes := 0
-	for _, r := range st.routes {
+	for _, rg := range st.routes {
+		r := rg.r
 		if !slices.Contains(s.Receivers, r.receiver) {
 			s.Receivers = append(s.Receivers, r.receiver)
 		}

@@ -33,7 +33,7 @@ type route struct {
 	escalateTo    string
 
 	children []*route
-	index    *childIndex // nil when the children are few
+	index    *matcherIndex // over the children's matchers; nil when they are few
 }
 
 // routing is a compiled configuration.
@@ -41,6 +41,7 @@ type routing struct {
 	root           *route
 	routes         []*route // every route, depth first
 	inhibit        []*inhibitRule
+	sourceIndex    *matcherIndex // over the rules' source matchers; nil when they are few
 	intervals      map[string]TimeInterval
 	resolveTimeout time.Duration
 	retention      time.Duration
@@ -110,6 +111,13 @@ func compileConfig(c *Config, calendars map[string]TimeInterval) (*routing, fiel
 			r.index = i
 			rt.inhibit = append(rt.inhibit, r)
 		}
+	}
+	if len(rt.inhibit) >= minIndexed {
+		sets := make([][]*labels.Matcher, len(rt.inhibit))
+		for i, r := range rt.inhibit {
+			sets[i] = r.source
+		}
+		rt.sourceIndex = newMatcherIndex(sets)
 	}
 	return rt, errs
 }
@@ -233,7 +241,13 @@ func (cc *routeCompiler) compile(r *Route, parent *route, path string, ancestors
 		}
 		out.children = append(out.children, child)
 	}
-	out.index = newChildIndex(out.children)
+	if len(out.children) >= minIndexed {
+		sets := make([][]*labels.Matcher, len(out.children))
+		for i, c := range out.children {
+			sets[i] = c.matchers
+		}
+		out.index = newMatcherIndex(sets)
+	}
 	if root {
 		out.assignIDs()
 	}
@@ -368,86 +382,6 @@ func (r *route) match(ls labels.Labels, buf []*route) []*route {
 	}
 	if len(buf) == n {
 		buf = append(buf, r)
-	}
-	return buf
-}
-
-// childIndex narrows the children an alert can match without testing
-// each: a child with an equality matcher (or a regex that is a list of
-// literals, "a|b|c") on some label is filed under that label's values,
-// so an alert only tests the children filed under its own values and
-// those that could not be filed. With a thousand routes under one parent,
-// this is the difference between a thousand matcher tests and a few.
-type childIndex struct {
-	always []int32            // children with no indexable matcher
-	names  []string           // indexed label names
-	byName []map[string][]int // per name: value → children, in order
-}
-
-// minIndexedChildren is where an index starts to pay for its lookups.
-const minIndexedChildren = 8
-
-func newChildIndex(children []*route) *childIndex {
-	if len(children) < minIndexedChildren {
-		return nil
-	}
-	ix := &childIndex{}
-	nameAt := map[string]int{}
-	for i, c := range children {
-		name, values := indexKey(c.matchers)
-		if values == nil {
-			ix.always = append(ix.always, int32(i))
-			continue
-		}
-		k, ok := nameAt[name]
-		if !ok {
-			k = len(ix.names)
-			nameAt[name] = k
-			ix.names = append(ix.names, name)
-			ix.byName = append(ix.byName, map[string][]int{})
-		}
-		for _, v := range values {
-			ix.byName[k][v] = append(ix.byName[k][v], i)
-		}
-	}
-	return ix
-}
-
-// indexKey picks the matcher a child is filed under: the first that pins
-// its label to a set of non-empty values.
-func indexKey(ms []*labels.Matcher) (string, []string) {
-	for _, m := range ms {
-		switch {
-		case m.Type == labels.MatchEqual && m.Value != "":
-			return m.Name, []string{m.Value}
-		case m.Type == labels.MatchRegexp:
-			if set := m.SetMatches(); len(set) > 0 && !slices.Contains(set, "") {
-				return m.Name, set
-			}
-		}
-	}
-	return "", nil
-}
-
-// candidates returns, in ascending order, the indexes of the children ls
-// may match.
-func (ix *childIndex) candidates(ls labels.Labels, buf []int32) []int32 {
-	buf = append(buf, ix.always...)
-	sorted := true
-	for k, name := range ix.names {
-		v := ls.Get(name)
-		if v == "" {
-			continue
-		}
-		for _, i := range ix.byName[k][v] {
-			if n := len(buf); n > 0 && buf[n-1] > int32(i) {
-				sorted = false
-			}
-			buf = append(buf, int32(i))
-		}
-	}
-	if !sorted {
-		slices.Sort(buf)
 	}
 	return buf
 }

@@ -253,19 +253,38 @@ func (m *Manager) silencesChanged() {
 		}
 	}
 	slices.SortFunc(m.liveSilences, func(a, b *Silence) int { return cmp.Compare(a.ID, b.ID) })
-	m.silenceVersion++
+	m.silenceIndex = nil
+	if len(m.liveSilences) >= minIndexed {
+		sets := make([][]*labels.Matcher, len(m.liveSilences))
+		for i, s := range m.liveSilences {
+			sets[i] = s.Matchers
+		}
+		m.silenceIndex = newMatcherIndex(sets)
+	}
 }
 
 // silencedBy returns the IDs of the active silences that match ls — only
 // the first unless all is set. m.mu must be held.
 func (m *Manager) silencedBy(ls labels.Labels, now time.Time, all bool) []string {
 	var out []string
-	for _, s := range m.liveSilences {
+	check := func(s *Silence) bool {
 		if s.State(now) != SilenceActive || !matchAll(s.Matchers, ls) {
-			continue
+			return true
 		}
 		out = append(out, s.ID)
-		if !all {
+		return all
+	}
+	if m.silenceIndex == nil {
+		for _, s := range m.liveSilences {
+			if !check(s) {
+				break
+			}
+		}
+		return out
+	}
+	var scratch [16]int32
+	for _, i := range m.silenceIndex.candidates(ls, scratch[:0]) {
+		if !check(m.liveSilences[i]) {
 			break
 		}
 	}
