@@ -78,22 +78,36 @@ type NotificationRecord struct {
 
 // NotificationFilter selects notification records. Zero fields do not filter.
 type NotificationFilter struct {
-	From, To time.Time
+	From, To time.Time // both inclusive; To before From is an error
 	Receiver string
 	GroupKey string
 	Status   string
-	Limit    int // 0: a default; capped by the store
+	Limit    int // 0: a default (100); capped by the store; negative is an error
 }
 
-// StateStore persists the router's state. The Manager loads everything at
-// start and writes through on every change; implementations are safe for
-// concurrent use. The store package implements it on SQLite; NewMemoryState
-// keeps it in memory (tests, and engines without a store).
+// StateStore persists the router's state. The Manager loads everything in
+// NewManager and writes through on every change, under its own lock so
+// that writes arrive in the order of the changes: implementations must be
+// quick (no network round trips per call) and safe for concurrent use.
+// Arguments belong to the Manager: copy what is kept. The store package
+// implements it on SQLite; NewMemoryState keeps it in memory (tests, and
+// engines without a store).
+//
+// What is written when: SaveAlerts on every Fire and Resolve call (the
+// alerts it changed) and on Acknowledge; DeleteAlerts when an alert is
+// resolved and every route has notified it; SaveGroup when a group is
+// created, DeleteGroup when it empties; SaveSilence on every create,
+// update and expiry, DeleteSilence after silence_retention;
+// SaveNotifyEntry after every notification (and dedup update);
+// AppendNotification for every delivery, sent, failed or dropped. An
+// alert timed out by resolve_timeout is not written: its stored
+// UpdatedAt brings the same result after a restart.
 type StateStore interface {
 	// LoadAlerts returns the alerts that were active (or resolved but not
 	// yet notified) when the Manager last ran.
 	LoadAlerts(ctx context.Context) ([]*Alert, error)
-	// SaveAlerts inserts or replaces alerts, keyed by fingerprint.
+	// SaveAlerts inserts or replaces alerts, keyed by fingerprint, with
+	// every field (acknowledgements included).
 	SaveAlerts(ctx context.Context, alerts []*Alert) error
 	// DeleteAlerts forgets alerts that are resolved and notified.
 	DeleteAlerts(ctx context.Context, fps []Fingerprint) error

@@ -221,7 +221,7 @@ func TestMuteTimeIntervalAcrossDST(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		// 2026-03-08 05:00 UTC is midnight EST; at 07:00 UTC (02:00 EST)
 		// the clocks jump to 03:00 EDT.
-		offset := mustTime(t, "2026-03-08T05:00:00Z").Sub(time.Now())
+		offset := time.Until(mustTime(t, "2026-03-08T05:00:00Z"))
 		now := func() time.Time { return time.Now().Add(offset) }
 		r := startRig(t, `
 resolve_timeout: 30d
