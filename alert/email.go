@@ -336,6 +336,9 @@ func (e *Email) Build(ctx context.Context, m *Message) (*gomail.Msg, error) {
 				continue
 			}
 			a := m.alertByFingerprint(ta.Fingerprint)
+			if a == nil {
+				continue
+			}
 			png, err := m.chart(ctx, a)
 			if err != nil {
 				// The mail is worth more than its picture.
