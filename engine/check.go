@@ -42,6 +42,7 @@ type checkJob struct {
 	loc     *time.Location
 	cal     *calendar.Calendar // nil without a calendar
 	timeout time.Duration
+	demo    *demoCards // the demo's card databases, written before the first run; nil for other checks
 }
 
 // newCheck prepares the job of one configured check.
@@ -50,7 +51,7 @@ func (e *Engine) newCheck(cc check.Config, calendars map[string]*calendar.Calend
 	if err != nil {
 		return nil, err
 	}
-	j := &checkJob{e: e, c: c, cfg: c.Config(), loc: globalLoc}
+	j := &checkJob{e: e, c: c, cfg: c.Config(), loc: globalLoc, demo: e.newDemoCards(cc)}
 	if cc.Calendar != "" {
 		if j.cal = calendars[cc.Calendar]; j.cal == nil {
 			return nil, fmt.Errorf("unknown calendar %q", cc.Calendar)
@@ -102,6 +103,11 @@ func (j *checkJob) inactive(now time.Time) string {
 func (j *checkJob) Run(ctx context.Context, now time.Time, scheduled bool) (JobResult, error) {
 	if reason := j.inactive(now); reason != "" && scheduled {
 		return JobResult{Summary: fmt.Sprintf("check %s: skipped (%s)", j.cfg.Name, reason)}, nil
+	}
+	if j.demo != nil {
+		if err := j.demo.prepare(ctx); err != nil {
+			return JobResult{}, err
+		}
 	}
 	res, runErr := j.c.Run(ctx, now)
 	saveErr := j.save(ctx, res, runErr)
