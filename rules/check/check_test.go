@@ -168,11 +168,15 @@ func TestMerge(t *testing.T) {
 		},
 		{
 			name:  "NULL keys match each other",
-			left:  []string{"CREATE TABLE t (a TEXT, b INTEGER, v INTEGER)", "INSERT INTO t VALUES (NULL, 1, 1), ('x', NULL, 2), ('x', 1, 3)"},
-			right: []string{"CREATE TABLE t (a TEXT, b INTEGER, v INTEGER)", "INSERT INTO t VALUES ('x', 1, 3), ('x', NULL, 2), (NULL, 1, 9)"},
+			left:  []string{"CREATE TABLE t (a TEXT, b INTEGER, v INTEGER)", "INSERT INTO t VALUES (NULL, 1, 1), ('x', NULL, 2), ('x', 1, 3), (NULL, 2, 4), ('y', 1, 1)"},
+			right: []string{"CREATE TABLE t (a TEXT, b INTEGER, v INTEGER)", "INSERT INTO t VALUES ('x', 1, 3), ('x', NULL, 2), (NULL, 1, 9), ('y', NULL, 1), ('y', 1, 1)"},
 			cfg:   Config{Key: []string{"a", "b"}},
-			want:  counts{Left: 3, Right: 3, Mismatched: 1},
-			diffs: []diffSummary{{Kind: KindMismatched, Key: "NULL/1", Columns: "v"}},
+			want:  counts{Left: 5, Right: 5, MissingLeft: 1, MissingRight: 1, Mismatched: 1},
+			diffs: []diffSummary{ // after the others, the left ones first
+				{Kind: KindMismatched, Key: "NULL/1", Columns: "v"},
+				{Kind: KindMissingRight, Key: "NULL/2"},
+				{Kind: KindMissingLeft, Key: "y/NULL"},
+			},
 		},
 	}
 	for _, tt := range tests {
@@ -231,6 +235,13 @@ func TestMergeErrors(t *testing.T) {
 			left:  []string{"CREATE TABLE t (k TEXT, v TEXT)", "INSERT INTO t VALUES ('a','x')"},
 			right: []string{"CREATE TABLE t (k TEXT, v TEXT)", "INSERT INTO t VALUES ('a','x'),('a  ','y')"},
 			want:  `right (source "r"): duplicate key (k="a")`,
+		},
+		{
+			name:  "duplicate key with a NULL",
+			left:  []string{"CREATE TABLE t (a TEXT, b INTEGER)", "INSERT INTO t VALUES ('x',NULL),('x',NULL)"},
+			right: []string{"CREATE TABLE t (a TEXT, b INTEGER)", "INSERT INTO t VALUES ('x',1)"},
+			cfg:   Config{Key: []string{"a", "b"}},
+			want:  `left (source "l"): duplicate key (a="x", b=NULL)`,
 		},
 		{
 			name:  "duplicate composite key",

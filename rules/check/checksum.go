@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/seismo-dev/seismo/source"
 )
@@ -136,11 +137,8 @@ func (s *side) boundaries(ctx context.Context, chunkRows int) ([][]any, error) {
 			order.WriteString(", ")
 		}
 		order.WriteString(s.d.sortExpr(c))
-		if s.d.typ == source.TypePostgres {
-			order.WriteString(" NULLS FIRST")
-		}
 	}
-	inner := wrap(s.sql, strings.Join(keys, ", ")+", ROW_NUMBER() OVER (ORDER BY "+order.String()+") AS seismo_rn", "", "")
+	inner := wrap(s.sql, strings.Join(keys, ", ")+", ROW_NUMBER() OVER (ORDER BY "+order.String()+") AS seismo_rn", "NOT "+s.nullKeyFilter(), "")
 	names := make([]string, len(s.key))
 	for i, k := range s.key {
 		names[i] = "b." + s.d.quote(s.cols[k].name)
@@ -396,10 +394,34 @@ func (s *side) timeSQL(c *column, ref string) string {
 	if c.wall == nil || c.wall.String() == "UTC" {
 		return "DATE_FORMAT(" + ref + ", " + format + ")"
 	}
-	// Named zones need MySQL's time zone tables; without them CONVERT_TZ
-	// is NULL, the checksums differ and the range is merged: slower, not
-	// wrong.
-	return "DATE_FORMAT(CONVERT_TZ(" + ref + ", " + s.literal(c.wall.String()) + ", '+00:00'), " + format + ")"
+	// Named zones need MySQL's time zone tables, which are often not
+	// loaded (CONVERT_TZ is then NULL): a zone without daylight saving
+	// time in recent decades is written as its offset instead. Otherwise,
+	// and for older times in such a zone, the checksums differ and the
+	// range is merged: slower, not wrong.
+	zone := c.wall.String()
+	if off, ok := fixedOffset(c.wall); ok {
+		zone = off
+	}
+	return "DATE_FORMAT(CONVERT_TZ(" + ref + ", " + s.literal(zone) + ", '+00:00'), " + format + ")"
+}
+
+// fixedOffset returns loc's offset as +hh:mm when it has been the same in
+// winter and summer from 1992 to 2040 (Asia/Shanghai, say).
+func fixedOffset(loc *time.Location) (string, bool) {
+	_, off := time.Date(1992, 1, 1, 0, 0, 0, 0, loc).Zone()
+	for y := 1992; y <= 2040; y++ {
+		for _, m := range []time.Month{time.January, time.July} {
+			if _, o := time.Date(y, m, 1, 0, 0, 0, 0, loc).Zone(); o != off {
+				return "", false
+			}
+		}
+	}
+	sign := '+'
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	return fmt.Sprintf("%c%02d:%02d", sign, off/3600, off%3600/60), true
 }
 
 // literal quotes a string literal.

@@ -63,15 +63,14 @@ func (d dialect) sortExpr(col *column) string {
 	return ref
 }
 
-// orderBy returns the ORDER BY clause for cols: ascending, NULLs first
-// (MySQL and SQLite put them first already).
+// orderBy returns the ORDER BY clause for cols, ascending. NULLs are left
+// where each engine puts them (first in MySQL and SQLite, last in
+// PostgreSQL, whose indexes are built that way): rows with a NULL in the
+// key are set aside while streaming and matched at the end (see cursor).
 func (d dialect) orderBy(cols []*column) string {
 	parts := make([]string, len(cols))
 	for i, c := range cols {
 		parts[i] = d.sortExpr(c)
-		if d.typ == source.TypePostgres {
-			parts[i] += " NULLS FIRST"
-		}
 	}
 	return " ORDER BY " + strings.Join(parts, ", ")
 }

@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 )
 
@@ -102,7 +103,7 @@ func (p *plan) merge(ctx context.Context, lspec, rspec streamSpec, col *collecto
 	var wg sync.WaitGroup
 	wg.Go(func() { p.l.stream(ctx, lspec, lch) })
 	wg.Go(func() { p.r.stream(ctx, rspec, rch) })
-	lc, rc := &cursor{ch: lch}, &cursor{ch: rch}
+	lc, rc := &cursor{s: p.l, ch: lch}, &cursor{s: p.r, ch: rch}
 	defer func() {
 		// Stop the readers and let them finish before the caller closes
 		// the databases. Draining unblocks a reader waiting to send.
@@ -161,6 +162,52 @@ func (p *plan) mergeCursors(lc, rc *cursor, col *collector) error {
 			if r, err = rc.next(); err != nil {
 				return err
 			}
+		}
+	}
+	return p.mergeNullKeys(lc.nulls, rc.nulls, col)
+}
+
+// mergeNullKeys compares the rows set aside for a NULL in their key: by
+// normalised key (NULL matching NULL), left ones first.
+func (p *plan) mergeNullKeys(ls, rs []row, col *collector) error {
+	if len(ls) == 0 && len(rs) == 0 {
+		return nil
+	}
+	index := func(s *side, rows []row) (map[string]*row, error) {
+		m := make(map[string]*row, len(rows))
+		for i := range rows {
+			k := keyString(rows[i].key)
+			if m[k] != nil {
+				return nil, &orderError{fmt.Sprintf("%s: duplicate key %s: the key columns %s do not identify a row on this side; fix the key or the query (no differences were computed)",
+					s.describe(), formatKey(s.keyNames(), rows[i].key), strings.Join(s.keyNames(), ", "))}
+			}
+			m[k] = &rows[i]
+		}
+		return m, nil
+	}
+	lm, err := index(p.l, ls)
+	if err != nil {
+		return err
+	}
+	rm, err := index(p.r, rs)
+	if err != nil {
+		return err
+	}
+	for i := range ls {
+		l := &ls[i]
+		r := rm[keyString(l.key)]
+		switch {
+		case r == nil:
+			col.add(KindMissingRight, l, nil, nil)
+		default:
+			if cols := p.compareRows(l, r); cols != nil {
+				col.add(KindMismatched, l, r, cols)
+			}
+		}
+	}
+	for i := range rs {
+		if lm[keyString(rs[i].key)] == nil {
+			col.add(KindMissingLeft, nil, &rs[i], nil)
 		}
 	}
 	return nil

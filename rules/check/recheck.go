@@ -178,7 +178,7 @@ func (s *side) fetchKeys(ctx context.Context, diffs []Difference, own, other fun
 		ch := make(chan batch, queueBatches)
 		sctx, cancel := context.WithCancel(ctx)
 		go s.stream(sctx, streamSpec{where: where, args: args}, ch)
-		cur := &cursor{ch: ch}
+		cur := &cursor{s: s, ch: ch}
 		var err error
 		for {
 			var r *row

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -20,9 +21,10 @@ const (
 // every column as the driver returned it (for differences, which show the
 // whole row, and for analyst rules).
 type row struct {
-	key  []Value
-	vals []Value
-	raw  []any
+	key     []Value
+	vals    []Value
+	raw     []any
+	nullKey bool // a key column is NULL
 }
 
 // batch is a run of rows in key order, or the error that ended the stream.
@@ -35,12 +37,6 @@ type batch struct {
 type streamSpec struct {
 	where string // filter on q, "" for none
 	args  []any
-	// keysOnly selects only the key columns (checksum boundaries); rows
-	// then have no vals and no raw.
-	keysOnly bool
-	// onRow, when set, is called for every row in order on the reader's
-	// goroutine instead of sending it (checksum boundaries).
-	onRow func(r *row) error
 }
 
 // orderError is a problem with the order of a side's rows: a duplicate key
@@ -69,15 +65,7 @@ func (s *side) stream(ctx context.Context, spec streamSpec, out chan<- batch) {
 }
 
 func (s *side) streamRows(ctx context.Context, spec streamSpec, out chan<- batch) (int64, error) {
-	sel := ""
-	if spec.keysOnly {
-		names := make([]string, len(s.key))
-		for i, k := range s.key {
-			names[i] = "q." + s.d.quote(s.cols[k].name)
-		}
-		sel = strings.Join(names, ", ")
-	}
-	text := wrap(s.sql, sel, spec.where, s.d.orderBy(s.keyCols()))
+	text := wrap(s.sql, "", spec.where, s.d.orderBy(s.keyCols()))
 	rows, done, err := s.query(ctx, text, spec.args...)
 	if err != nil {
 		return 0, err
@@ -85,19 +73,11 @@ func (s *side) streamRows(ctx context.Context, spec streamSpec, out chan<- batch
 	defer done()
 	defer rows.Close()
 
-	// Column positions in the scanned row.
-	keyAt, cmpAt, ncols := s.key, s.cmp, len(s.cols)
-	if spec.keysOnly {
-		keyAt = make([]int, len(s.key))
-		for i := range keyAt {
-			keyAt[i] = i
-		}
-		cmpAt, ncols = nil, len(s.key)
-	}
+	ncols := len(s.cols)
 	if got, err := rows.Columns(); err == nil && len(got) != ncols {
 		return 0, fmt.Errorf("the query returned %d columns, then %d", ncols, len(got))
 	}
-	nk, nv := len(keyAt), len(cmpAt)
+	nk, nv := len(s.key), len(s.cmp)
 	ptrs := make([]any, ncols)
 	var (
 		n        int64
@@ -106,14 +86,11 @@ func (s *side) streamRows(ctx context.Context, spec streamSpec, out chan<- batch
 		cur      []row
 		vals     []Value // arena for the batch's normalised values
 		raws     []any   // arena for the batch's raw values
-		keyCs    = make([]*column, nk)
+		keyCs    = s.keyCols()
 		cmpCs    = make([]*column, nv)
 	)
-	for i := range keyAt {
-		keyCs[i] = &s.cols[s.key[i]]
-	}
-	for i := range cmpAt {
-		cmpCs[i] = &s.cols[s.cmp[i]]
+	for i, c := range s.cmp {
+		cmpCs[i] = &s.cols[c]
 	}
 	newBatch := func() {
 		cur = make([]row, 0, batchRows)
@@ -122,7 +99,7 @@ func (s *side) streamRows(ctx context.Context, spec streamSpec, out chan<- batch
 	}
 	newBatch()
 	for rows.Next() {
-		i := len(cur) // with onRow, rows are not kept and slot 0 is reused
+		i := len(cur)
 		raw := raws[i*ncols : (i+1)*ncols : (i+1)*ncols]
 		for j := range ptrs {
 			ptrs[j] = &raw[j]
@@ -132,36 +109,32 @@ func (s *side) streamRows(ctx context.Context, spec streamSpec, out chan<- batch
 		}
 		n++
 		base := i * (nk + nv)
-		r := row{key: vals[base : base+nk : base+nk], vals: vals[base+nk : base+nk+nv : base+nk+nv]}
-		if !spec.keysOnly {
-			r.raw = raw
-		}
-		for j, at := range keyAt {
+		r := row{key: vals[base : base+nk : base+nk], vals: vals[base+nk : base+nk+nv : base+nk+nv], raw: raw}
+		for j, at := range s.key {
 			v, err := normalize(raw[at], keyCs[j])
 			if err != nil {
 				return n, fmt.Errorf("row %d: key column %q: %w", n, keyCs[j].name, err)
 			}
 			r.key[j] = v
+			r.nullKey = r.nullKey || v.k == KindNull
 		}
-		for j, at := range cmpAt {
+		for j, at := range s.cmp {
 			v, err := normalize(raw[at], cmpCs[j])
 			if err != nil {
 				return n, fmt.Errorf("row %d: column %q: %w", n, cmpCs[j].name, err)
 			}
 			r.vals[j] = v
 		}
-		if havePrev {
-			if err := s.checkOrder(prev, r.key, n); err != nil {
-				return n, err
+		// Keys with a NULL sort where each engine puts NULLs; the cursor
+		// sets them aside, so they take no part in the order.
+		if !r.nullKey {
+			if havePrev {
+				if err := s.checkOrder(prev, r.key, n); err != nil {
+					return n, err
+				}
 			}
-		}
-		copy(prev, r.key)
-		havePrev = true
-		if spec.onRow != nil {
-			if err := spec.onRow(&r); err != nil {
-				return n, err
-			}
-			continue
+			copy(prev, r.key)
+			havePrev = true
 		}
 		cur = append(cur, r)
 		if len(cur) == batchRows {
@@ -237,28 +210,47 @@ func formatKey(names []string, key []Value) string {
 	return b.String()
 }
 
-// cursor reads a side's batches one row at a time.
+// maxNullKeyRows bounds the rows with a NULL in the key that a side may
+// have: they are held in memory until the end of the merge.
+const maxNullKeyRows = 100000
+
+// cursor reads a side's batches one row at a time, setting aside the rows
+// with a NULL in the key (nulls).
 type cursor struct {
-	ch   <-chan batch
-	cur  []row
-	i    int
-	rows int64
+	s     *side
+	ch    <-chan batch
+	cur   []row
+	i     int
+	rows  int64
+	nulls []row
 }
 
-// next returns the next row, nil at the end, or the stream's error.
+// next returns the next row with a complete key, nil at the end, or the
+// stream's error.
 func (c *cursor) next() (*row, error) {
-	for c.i >= len(c.cur) {
-		b, ok := <-c.ch
-		if !ok {
-			return nil, nil
+	for {
+		for c.i >= len(c.cur) {
+			b, ok := <-c.ch
+			if !ok {
+				return nil, nil
+			}
+			if b.err != nil {
+				return nil, b.err
+			}
+			c.cur, c.i = b.rows, 0
 		}
-		if b.err != nil {
-			return nil, b.err
+		r := &c.cur[c.i]
+		c.i++
+		c.rows++
+		if !r.nullKey {
+			return r, nil
 		}
-		c.cur, c.i = b.rows, 0
+		if len(c.nulls) == maxNullKeyRows {
+			return nil, fmt.Errorf("%s: more than %d rows have a NULL in a key column; filter them out in the query", c.s.describe(), maxNullKeyRows)
+		}
+		// A copy, so that the row does not hold its whole batch.
+		c.nulls = append(c.nulls, row{
+			key: slices.Clone(r.key), vals: slices.Clone(r.vals), raw: slices.Clone(r.raw), nullKey: true,
+		})
 	}
-	r := &c.cur[c.i]
-	c.i++
-	c.rows++
-	return r, nil
 }
