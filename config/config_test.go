@@ -98,6 +98,7 @@ func TestLoadErrors(t *testing.T) {
 			"sources.both.dsn: a secret needs exactly one of env or file",
 			"alerting.receivers[0].webhook_configs[0].url: environment variable SEISMO_TEST_UNSET_WEBHOOK is not set",
 			"missing_secret.yaml:26:50: alerting.receivers[1].webhook_configs[0].url.fiel: unknown field \"fiel\"",
+			"alerting.receivers[2].email_configs[0].auth_password: read secret file",
 		}},
 		{name: "many_errors", contains: []string{
 			"global.timezone: unknown time zone \"Mars/Olympus_Mons\"",

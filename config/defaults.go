@@ -133,11 +133,8 @@ func (l *loader) resolveSecrets(c *Config) {
 		l.resolve(field.Join(p, "bearer_token"), &src.BearerToken)
 		c.Sources[name] = src
 	}
-	for i := range c.Alerting.Receivers {
-		r := &c.Alerting.Receivers[i]
-		for j := range r.WebhookConfigs {
-			l.resolve(indexPath(indexPath("alerting.receivers", i)+".webhook_configs", j)+".url", &r.WebhookConfigs[j].URL)
-		}
+	for _, ref := range c.Alerting.Secrets() {
+		l.resolve("alerting."+ref.Path, ref.Secret)
 	}
 }
 
