@@ -191,6 +191,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *Engine, err 
 		}
 		e.addJob(j)
 	}
+	if err := e.addRules(cfg, globalLoc); err != nil { // rule groups, monitors' analyst rules (rule.go)
+		return nil, err
+	}
 	e.alerts, err = alert.NewManager(cfg.Alerting, e.alertOptions(calendars))
 	if err != nil {
 		return nil, fmt.Errorf("alerting: %w", err)

@@ -99,6 +99,9 @@ type monitor struct {
 	// charts keeps the newest judged points per series for alert charts
 	// (alerting.go); nil keeps none.
 	charts *chartCache
+	// points are the monitor's analyst rules (rule_points.go); nil when
+	// it has none.
+	points *pointRules
 }
 
 func (m *monitor) name() string { return m.cfg.Name }
@@ -206,14 +209,7 @@ func (m *monitor) judge(ctx context.Context, s series.Series, from time.Time, lb
 	if m.noise != nil {
 		res.proposals = append(res.proposals, m.noise.candidates(s.Labels, pts, results, model)...)
 	}
-	for _, r := range results {
-		if r.Anomaly {
-			res.Events = append(res.Events, m.event(ls, det.Name(), r))
-		}
-	}
-	if n := len(results); n > 0 && !results[n-1].Anomaly {
-		res.healthy = append(res.healthy, ls)
-	}
+	m.addEvents(ls, det.Name(), results, res) // with the analyst rules, if any (rule_points.go)
 	return nil
 }
 
