@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -84,6 +85,8 @@ type Route struct {
 	// explicit "group_wait: 0s" is not mistaken for "inherit". In Go, a
 	// zero duration inherits.
 	explicit durationSet
+	// decodeErrs are the problems of the YAML it was decoded from.
+	decodeErrs []routeDecodeError
 }
 
 // durationSet is a set of a Route's duration fields.
@@ -95,60 +98,80 @@ const (
 	setRepeatInterval
 )
 
-// routeKeys are the YAML keys of a Route, from its struct tags.
-var routeKeys = func() map[string]bool {
-	keys := map[string]bool{}
+// routeFields maps the YAML keys of a Route to its fields, from the
+// struct tags.
+var routeFields = func() map[string]int {
+	keys := map[string]int{}
 	t := reflect.TypeFor[Route]()
 	for i := range t.NumField() {
 		if tag := t.Field(i).Tag.Get("yaml"); tag != "" && tag != "-" {
 			name, _, _ := strings.Cut(tag, ",")
-			keys[name] = true
+			keys[name] = i
 		}
 	}
 	return keys
 }()
 
-// UnmarshalYAML decodes a route, noting which durations are written. It
-// rejects unknown keys itself (a custom unmarshaler does not inherit the
-// decoder's KnownFields), in yaml.v3's words so that the config loader
-// places the errors like any other.
+// routeDecodeError is a problem found while decoding a route's key; it is
+// reported by Validate, with the key's path.
+type routeDecodeError struct {
+	key string
+	msg string
+}
+
+// lineRE is the line prefix of yaml.v3's messages.
+var lineRE = regexp.MustCompile(`^line \d+: `)
+
+// UnmarshalYAML decodes a route key by key, noting which durations are
+// written. A custom unmarshaler does not inherit the decoder's
+// KnownFields, and a failing one makes yaml.v3 drop the route from its
+// list — shifting the paths of every later sibling in error messages —
+// so unknown keys and undecodable values are kept on the route instead,
+// and Validate reports them with their field paths (the config loader
+// adds file and line).
 func (r *Route) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.MappingNode {
 		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: cannot unmarshal %s `%s` into alert.Route", n.Line, n.ShortTag(), n.Value)}}
 	}
-	var errs []string
-	var set durationSet
+	*r = Route{}
+	v := reflect.ValueOf(r).Elem()
+	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i]
-		if !routeKeys[k.Value] {
-			errs = append(errs, fmt.Sprintf("line %d: field %s not found in type alert.Route", k.Line, k.Value))
+		k, val := n.Content[i], n.Content[i+1]
+		if line, dup := seen[k.Value]; dup {
+			r.decodeErrs = append(r.decodeErrs, routeDecodeError{k.Value, fmt.Sprintf("key %q already defined at line %d", k.Value, line)})
 			continue
 		}
-		if n.Content[i+1].ShortTag() == "!!null" {
+		seen[k.Value] = k.Line
+		idx, ok := routeFields[k.Value]
+		if !ok {
+			r.decodeErrs = append(r.decodeErrs, routeDecodeError{k.Value, fmt.Sprintf("unknown field %q", k.Value)})
 			continue
+		}
+		if val.ShortTag() == "!!null" {
+			continue // as if absent: inherited or default
+		}
+		if err := val.Decode(v.Field(idx).Addr().Interface()); err != nil {
+			var te *yaml.TypeError
+			if !errors.As(err, &te) {
+				r.decodeErrs = append(r.decodeErrs, routeDecodeError{k.Value, err.Error()})
+				continue
+			}
+			for _, msg := range te.Errors {
+				r.decodeErrs = append(r.decodeErrs, routeDecodeError{k.Value, lineRE.ReplaceAllString(msg, "")})
+			}
+			if k.Value != "routes" {
+				continue // the routes that decoded are kept
+			}
 		}
 		switch k.Value {
 		case "group_wait":
-			set |= setGroupWait
+			r.explicit |= setGroupWait
 		case "group_interval":
-			set |= setGroupInterval
+			r.explicit |= setGroupInterval
 		case "repeat_interval":
-			set |= setRepeatInterval
+			r.explicit |= setRepeatInterval
 		}
-	}
-	type plain Route // without this method
-	var p plain
-	if err := n.Decode(&p); err != nil {
-		te, ok := err.(*yaml.TypeError)
-		if !ok {
-			return err
-		}
-		errs = append(errs, te.Errors...)
-	}
-	*r = Route(p)
-	r.explicit = set
-	if len(errs) > 0 {
-		return &yaml.TypeError{Errors: errs}
 	}
 	return nil
 }

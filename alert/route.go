@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -137,6 +138,9 @@ func (cc *routeCompiler) compile(r *Route, parent *route, path string, ancestors
 	out := &route{path: path, cont: r.Continue}
 	cc.all = append(cc.all, out)
 	root := parent == nil
+	for _, de := range r.decodeErrs {
+		errs.Add(field.Join(path, de.key), errors.New(de.msg))
+	}
 
 	// Matchers, in the new syntax and the deprecated maps.
 	for i, s := range r.Matchers {
