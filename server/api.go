@@ -152,33 +152,6 @@ func (s *Server) eventsMatchingAny(r *http.Request, eq eventQuery) ([]alert.Even
 	return all, nil
 }
 
-// alertJSON is an alert as the API shows it.
-type alertJSON struct {
-	Fingerprint string            `json:"fingerprint"`
-	Status      string            `json:"status"`
-	Labels      labels.Labels     `json:"labels"`
-	Annotations map[string]string `json:"annotations,omitempty"`
-	StartsAt    time.Time         `json:"startsAt"`
-	EndsAt      time.Time         `json:"endsAt,omitzero"`
-	UpdatedAt   time.Time         `json:"updatedAt"`
-}
-
-// listAlerts serves GET /api/v1/alerts: the alerts the manager holds now.
-func (s *Server) listAlerts(w http.ResponseWriter, _ *http.Request) {
-	alerts := s.opts.Engine.Alerts().Alerts()
-	out := make([]alertJSON, len(alerts))
-	for i, a := range alerts {
-		out[i] = alertJSON{
-			Fingerprint: a.Fingerprint.String(), Status: a.Status(), Labels: a.Labels,
-			Annotations: a.Annotations, StartsAt: a.StartsAt.UTC(), UpdatedAt: a.UpdatedAt.UTC(),
-		}
-		if a.Resolved() {
-			out[i].EndsAt = a.EndsAt.UTC()
-		}
-	}
-	writeJSON(w, http.StatusOK, apiResponse{Status: "success", Data: map[string]any{"alerts": out}})
-}
-
 // listJobs serves GET /api/v1/jobs: every job and how its last run went.
 func (s *Server) listJobs(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, apiResponse{Status: "success", Data: map[string]any{"jobs": s.opts.Engine.Jobs()}})

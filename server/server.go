@@ -65,7 +65,7 @@ func (s *Server) routes() {
 	})
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	s.mux.HandleFunc("GET /api/v1/events", s.listEvents)
-	s.mux.HandleFunc("GET /api/v1/alerts", s.listAlerts)
+	s.alertRoutes() // alerts, silences, acknowledgements, notifications (alerts.go)
 	s.mux.HandleFunc("GET /api/v1/jobs", s.listJobs)
 	s.mux.HandleFunc("GET /api/v1/choices", s.listChoices)
 	s.mux.HandleFunc("GET /api/v1/logs/{stream}/templates", s.listLogTemplates)
