@@ -116,6 +116,11 @@ func (p *plan) merge(ctx context.Context, lspec, rspec streamSpec, col *collecto
 		lrows, rrows = lc.rows, rc.rows
 	}()
 	err = p.mergeCursors(lc, rc, col)
+	if err == nil {
+		// Both streams ended: a context that ended too means a stream may
+		// have stopped early, and the comparison is not complete.
+		err = ctx.Err()
+	}
 	return 0, 0, err
 }
 

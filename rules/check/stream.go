@@ -48,19 +48,20 @@ func (e *orderError) Error() string { return e.msg }
 
 // stream runs the side's query ordered by key and sends its rows in
 // batches on out, verifying on the way that every key is greater than the
-// one before. It closes out when done; an error is the last batch.
+// one before. It closes out when done; an error is the last batch. The
+// consumer must read out until it is closed.
 func (s *side) stream(ctx context.Context, spec streamSpec, out chan<- batch) {
 	defer close(out)
 	n, err := s.streamRows(ctx, spec, out)
 	if err != nil {
 		var oe *orderError
-		if !errors.As(err, &oe) && ctx.Err() == nil {
+		if !errors.As(err, &oe) {
 			err = fmt.Errorf("%s: after %d rows: %w", s.describe(), n, err)
 		}
-		select {
-		case out <- batch{err: err}:
-		case <-ctx.Done():
-		}
+		// Sent even when ctx is done (a timeout): a stream that ends
+		// without its error would read as a side with fewer rows. The
+		// consumer drains the channel until it is closed.
+		out <- batch{err: err}
 	}
 }
 
