@@ -35,8 +35,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
@@ -206,14 +208,38 @@ type SeriesResult struct {
 // control without asking again. It is present for the families whose band
 // is that (robust, zscore, robust_z, rate_of_change).
 type ChartPoints struct {
-	T        []int64   `json:"t"`
-	Value    []float64 `json:"value"`
-	Expected []float64 `json:"expected"`
-	Lower    []float64 `json:"lower"`
-	Upper    []float64 `json:"upper"`
-	Score    []float64 `json:"score"`
-	Anomaly  []bool    `json:"anomaly"`
-	Scale    []float64 `json:"scale,omitempty"`
+	T        []int64 `json:"t"`
+	Value    Floats  `json:"value"`
+	Expected Floats  `json:"expected"`
+	Lower    Floats  `json:"lower"`
+	Upper    Floats  `json:"upper"`
+	Score    Floats  `json:"score"`
+	Anomaly  []bool  `json:"anomaly"`
+	Scale    Floats  `json:"scale,omitempty"`
+}
+
+// Floats is a column of numbers that encodes to JSON with null for the
+// non-finite ones (JSON has no NaN), and compactly.
+type Floats []float64
+
+// MarshalJSON implements json.Marshaler.
+func (f Floats) MarshalJSON() ([]byte, error) {
+	if f == nil {
+		return []byte("null"), nil
+	}
+	b := make([]byte, 0, 2+len(f)*10)
+	b = append(b, '[')
+	for i, v := range f {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			b = append(b, "null"...)
+			continue
+		}
+		b = strconv.AppendFloat(b, v, 'g', -1, 64)
+	}
+	return append(b, ']'), nil
 }
 
 // BacktestAlert is one would-have-fired alert: a firing episode of one

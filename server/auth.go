@@ -171,6 +171,7 @@ var routeRoles = map[string]store.Role{
 	"POST /grafana/search":                  store.RoleViewer,
 	"POST /api/v1/backtest":                 store.RoleViewer, // a what-if: computes, writes nothing
 	"POST /api/v1/backtest/sweep":           store.RoleViewer,
+	"POST /api/v1/sweep":                    store.RoleViewer, // tuning.go: what-ifs too
 	"POST /api/v1/evaluate":                 store.RoleViewer,
 	"POST /api/v1/recommend":                store.RoleViewer,
 	"POST /api/v1/monitors/{name}/backtest": store.RoleViewer,
