@@ -40,8 +40,19 @@ func loadConfig(t *testing.T, src string) Config {
 		t.Fatalf("decode: %v", err)
 	}
 	for i := range c.Receivers {
-		for j := range c.Receivers[i].WebhookConfigs {
-			if err := c.Receivers[i].WebhookConfigs[j].URL.Resolve(""); err != nil {
+		rc := &c.Receivers[i]
+		for j := range rc.WebhookConfigs {
+			if err := rc.WebhookConfigs[j].URL.Resolve(""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for j := range rc.EmailConfigs {
+			if err := rc.EmailConfigs[j].AuthPassword.Resolve(""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for j := range rc.SlackConfigs {
+			if err := rc.SlackConfigs[j].APIURL.Resolve(""); err != nil {
 				t.Fatal(err)
 			}
 		}
