@@ -8,6 +8,11 @@ import (
 	"github.com/seismo-dev/seismo/series"
 )
 
+// Every detector family has a BenchmarkStream*: go test ./detector -run '^$'
+// -bench Stream -cpu 1 -count 5 (see docs/detectors.md for the figures).
+// Each builds its detector with New, so the common gates run as in a
+// monitor.
+
 // benchStream measures one gated Push per op in steady state: the stream
 // is warmed first, then fed Gaussian noise with rare spikes, one minute
 // apart.
@@ -59,4 +64,18 @@ func BenchmarkStreamDistributionShift(b *testing.B) {
 }
 func BenchmarkStreamPersistence(b *testing.B) {
 	benchStream(b, Config{Type: TypeRobustZ, Persistence: Persistence{K: 3, N: 5}}, nil)
+}
+
+// BenchmarkStreamGates has every gate on: direction, both minimum
+// deviations and persistence.
+func BenchmarkStreamGates(b *testing.B) {
+	benchStream(b, Config{Type: TypeRobustZ, Direction: DirectionUp,
+		MinDeviation: MinDeviation{Absolute: 1, Relative: 0.01}, Persistence: Persistence{K: 2, N: 3}}, nil)
+}
+func BenchmarkStreamAdaptive(b *testing.B) { benchStream(b, Config{Type: TypeAdaptive}, nil) }
+
+// BenchmarkStreamFlatlineModel is flatline with a baseline, whose
+// expectation and phase it reads at every point.
+func BenchmarkStreamFlatlineModel(b *testing.B) {
+	benchStream(b, Config{Type: TypeFlatline}, fixedModel{baseline.Expectation{Value: 100, Scale: 5, OK: true, Phase: "mon 09:30"}})
 }

@@ -46,6 +46,7 @@ type EWMA struct {
 	lambda float64
 	window int
 	l      float64
+	steady float64 // √(λ/(2−λ)·(1 − 0)): σ_e/σ once (1 − λ)^(2t) has underflowed
 }
 
 func newEWMA(c EWMAConfig, sensitivity float64) (*EWMA, error) {
@@ -58,6 +59,7 @@ func newEWMA(c EWMAConfig, sensitivity float64) (*EWMA, error) {
 		errs.Addf("ewma.lambda", "must be in (0, 1], got %v", c.Lambda)
 	}
 	d.window = checkWindow(c.Window, "ewma.window", DefaultEWMAWindow, &errs)
+	d.steady = math.Sqrt(d.lambda / (2 - d.lambda) * (1 - 0.0))
 	return d, errs.Err()
 }
 
@@ -100,7 +102,9 @@ func (s *ewmaStream) push(p series.Point, r *Result) (ok bool) {
 	} else {
 		s.e = lam*p.V + (1-lam)*s.e
 	}
-	s.decay *= (1 - lam) * (1 - lam)
+	if s.decay != 0 { // once it underflows to 0 it stays 0
+		s.decay *= (1 - lam) * (1 - lam)
+	}
 	if s.w.len() >= warmFill(s.d.window) {
 		ok = s.judge(p, r)
 	}
@@ -112,7 +116,11 @@ func (s *ewmaStream) judge(p series.Point, r *Result) bool {
 	lam, l := s.d.lambda, s.d.l
 	mu := s.w.median()
 	sigma := max(s.w.robustScale(mu), scaleFloor(mu))
-	se := sigma * math.Sqrt(lam/(2-lam)*(1-s.decay))
+	f := s.d.steady // √(λ/(2−λ)), the same bits as the expression at decay 0
+	if s.decay != 0 {
+		f = math.Sqrt(lam / (2 - lam) * (1 - s.decay))
+	}
+	se := sigma * f
 	if !finite(se) || !(se > 0) || !finite(s.e) {
 		return false
 	}

@@ -20,7 +20,15 @@ func ratio(x, t float64) float64 {
 
 // clampF keeps a band edge finite so that results stay JSON-encodable.
 func clampF(v float64) float64 {
-	return max(-math.MaxFloat64, min(math.MaxFloat64, v))
+	// Two compares instead of min and max, which must also order ±0 and
+	// propagate NaN; the results are the same (NaN stays NaN).
+	if v > math.MaxFloat64 {
+		return math.MaxFloat64
+	}
+	if v < -math.MaxFloat64 {
+		return -math.MaxFloat64
+	}
+	return v
 }
 
 // zResult judges p as z = (p.V − center) / scale against the threshold k
@@ -36,16 +44,16 @@ func zResult(r *Result, p series.Point, center, scale, k float64) bool {
 		return false
 	}
 	dz := math.Abs(z)
-	*r = Result{
-		T:        p.T,
-		Value:    p.V,
-		Expected: center,
-		Lower:    clampF(center - k*scale),
-		Upper:    clampF(center + k*scale),
-		Score:    ratio(dz, k),
-		Z:        z,
-		Anomaly:  dz >= k,
-	}
+	// Field by field: a composite literal through a pointer is built on
+	// the stack and copied, twice the stores on the hot path.
+	r.T = p.T
+	r.Value = p.V
+	r.Expected = center
+	r.Lower = clampF(center - k*scale)
+	r.Upper = clampF(center + k*scale)
+	r.Score = ratio(dz, k)
+	r.Z = z
+	r.Anomaly = dz >= k
 	return true
 }
 

@@ -7,7 +7,7 @@ import (
 // Benchmarks of the seasonal family report ns/point: the cost of judging
 // one point in the steady state (streams) or in a batch.
 //
-//	go test ./detector -run '^$' -bench 'Seasonal|SHESD|Spectral|Ensemble|Auto' -benchmem
+//	go test ./detector -run '^$' -bench 'Stream|SHESDBatch|Auto' -cpu 1
 
 // ssBenchStream pushes the points of 14 days at 10m (2016 points) through
 // fresh streams, b.N points in all.
@@ -38,32 +38,50 @@ func ssBenchStream(b *testing.B, d Detector) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/point")
 }
 
-func BenchmarkSeasonalStream(b *testing.B) {
-	ssBenchStream(b, mustSeasonal(b, TypeSeasonal, SeasonalParams{Period: "1d"}))
+// gatedNew builds cfg with New: the detector behind the common gates.
+func gatedNew(b *testing.B, cfg Config) Detector {
+	b.Helper()
+	d, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return d
 }
 
-func BenchmarkSeasonalStreamNoPeriod(b *testing.B) {
-	ssBenchStream(b, mustSeasonal(b, TypeSeasonal, SeasonalParams{Period: PeriodNone}))
+func BenchmarkStreamSeasonal(b *testing.B) {
+	ssBenchStream(b, gatedNew(b, Config{Type: TypeSeasonal, Seasonal: SeasonalParams{Period: "1d"}}))
 }
 
-func BenchmarkHoltWintersStream(b *testing.B) {
-	ssBenchStream(b, mustSeasonal(b, TypeHoltWinters, SeasonalParams{Period: "1d"}))
+func BenchmarkStreamSeasonalNoPeriod(b *testing.B) {
+	ssBenchStream(b, gatedNew(b, Config{Type: TypeSeasonal, Seasonal: SeasonalParams{Period: PeriodNone}}))
 }
 
-func BenchmarkSHESDStream(b *testing.B) {
-	ssBenchStream(b, mustSHESD(b, Config{}, SHESDParams{Period: "1d"}))
+func BenchmarkStreamHoltWinters(b *testing.B) {
+	ssBenchStream(b, gatedNew(b, Config{Type: TypeHoltWinters, HoltWinters: SeasonalParams{Period: "1d"}}))
 }
 
-func BenchmarkSpectralStream(b *testing.B) {
-	ssBenchStream(b, mustSpectral(b, SpectralParams{}))
+// BenchmarkStreamSHESD judges each point in a window of four days (576
+// points, k = 11 ESD steps).
+func BenchmarkStreamSHESD(b *testing.B) {
+	ssBenchStream(b, gatedNew(b, Config{Type: TypeSHESD, SHESD: SHESDParams{Period: "1d"}}))
 }
 
-func BenchmarkEnsembleStream(b *testing.B) {
-	ssBenchStream(b, newEnsembleOf([]Detector{
-		mustSeasonal(b, TypeSeasonal, SeasonalParams{Period: "1d"}),
-		mustSeasonal(b, TypeHoltWinters, SeasonalParams{Period: "1d"}),
-		mustSpectral(b, SpectralParams{}),
-	}, CombineMax))
+// BenchmarkStreamSHESDNoPeriod judges each point in a window of 1,000
+// points without a period (k = 20).
+func BenchmarkStreamSHESDNoPeriod(b *testing.B) {
+	ssBenchStream(b, gatedNew(b, Config{Type: TypeSHESD, SHESD: SHESDParams{Period: PeriodNone}}))
+}
+
+func BenchmarkStreamSpectral(b *testing.B) {
+	ssBenchStream(b, gatedNew(b, Config{Type: TypeSpectral}))
+}
+
+func BenchmarkStreamEnsemble(b *testing.B) {
+	ssBenchStream(b, gatedNew(b, Config{Type: TypeEnsemble, Members: []Config{
+		{Type: TypeSeasonal, Seasonal: SeasonalParams{Period: "1d"}},
+		{Type: TypeHoltWinters, HoltWinters: SeasonalParams{Period: "1d"}},
+		{Type: TypeSpectral},
+	}}))
 }
 
 // BenchmarkSHESDBatch judges 14 days after 14 days of history in
