@@ -103,6 +103,14 @@ func (s *sqliteStore) SaveAlerts(ctx context.Context, alerts []*alert.Alert) err
 		rows[i] = []any{a.Fingerprint.String(), string(ls), ann, encodeNanos(a.StartsAt), encodeNanos(a.EndsAt),
 			encodeNanos(a.UpdatedAt), a.GeneratorURL, by, encodeNanos(at), comment}
 	}
+	if len(rows) == 1 {
+		// One statement is one transaction already: no BEGIN and COMMIT
+		// round trips for the Manager's most frequent write.
+		if _, err := s.w.ExecContext(ctx, saveAlertSQL, rows[0]...); err != nil {
+			return fmt.Errorf("save alerts: alert %s: %w", alerts[0].Fingerprint, err)
+		}
+		return nil
+	}
 	return s.inTx(ctx, "save alerts", func(tx *sql.Tx) error {
 		return execEach(ctx, tx, saveAlertSQL, rows)
 	})
@@ -117,6 +125,12 @@ func (s *sqliteStore) DeleteAlerts(ctx context.Context, fps []alert.Fingerprint)
 	rows := make([][]any, len(fps))
 	for i, fp := range fps {
 		rows[i] = []any{fp.String()}
+	}
+	if len(rows) == 1 {
+		if _, err := s.w.ExecContext(ctx, `DELETE FROM alert_alerts WHERE fingerprint = ?`, rows[0]...); err != nil {
+			return fmt.Errorf("delete alerts: %w", err)
+		}
+		return nil
 	}
 	return s.inTx(ctx, "delete alerts", func(tx *sql.Tx) error {
 		return execEach(ctx, tx, `DELETE FROM alert_alerts WHERE fingerprint = ?`, rows)
@@ -436,10 +450,6 @@ func (s *sqliteStore) inTx(ctx context.Context, what string, fn func(*sql.Tx) er
 
 // execEach prepares query once in tx and runs it with each row of args.
 func execEach(ctx context.Context, tx *sql.Tx, query string, rows [][]any) error {
-	if len(rows) == 1 {
-		_, err := tx.ExecContext(ctx, query, rows[0]...)
-		return err
-	}
 	stmt, err := tx.PrepareContext(ctx, query)
 	if err != nil {
 		return fmt.Errorf("prepare: %w", err)

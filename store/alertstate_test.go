@@ -691,3 +691,25 @@ func TestAlertStateTimeRange(t *testing.T) {
 		t.Errorf("bounds beyond the range: %d records, %v; want 1", len(got), err)
 	}
 }
+
+// BenchmarkSaveAlerts100 measures a flush-sized batch: one transaction,
+// one prepared statement.
+func BenchmarkSaveAlerts100(b *testing.B) {
+	s, err := Open(b.Context(), "sqlite", filepath.Join(b.TempDir(), "seismo.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	batch := make([]*alert.Alert, 100)
+	for i := range batch {
+		batch[i] = testAlert(labels.FromStrings("alertname", "openings", "i", fmt.Sprint(i)), t0)
+	}
+	for i := 0; b.Loop(); i++ {
+		for _, a := range batch {
+			a.UpdatedAt = t0.Add(time.Duration(i))
+		}
+		if err := s.SaveAlerts(b.Context(), batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
