@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -92,5 +94,29 @@ rule_groups:
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("errors lack\n  %s\ngot:\n%s", want, err)
 		}
+	}
+}
+
+// TestRulesDocExample keeps the metric rules example of docs/rules.md valid.
+func TestRulesDocExample(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "rules.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "## Metric rules")
+	if !ok {
+		t.Fatal("docs/rules.md has no \"## Metric rules\" section")
+	}
+	_, rest, ok = strings.Cut(rest, "```yaml\n")
+	if !ok {
+		t.Fatal("no yaml block under Metric rules")
+	}
+	example, _, _ := strings.Cut(rest, "```")
+	cfg, err := Parse([]byte(example), "rules.md")
+	if err != nil {
+		t.Fatalf("the documented example does not load:\n%v", err)
+	}
+	if len(cfg.RuleGroups) != 1 || len(cfg.RuleGroups[0].Rules) != 2 {
+		t.Errorf("rule groups = %+v", cfg.RuleGroups)
 	}
 }
