@@ -202,8 +202,8 @@ func (m *Manager) flush(ctx context.Context, g *aggrGroup, escalationOnly bool) 
 	m.mu.Lock()
 	snaps := make([]snapAlert, 0, len(g.alerts))
 	for _, st := range g.alerts {
-		m.expire(st)
-		muted := len(m.silencedBy(st.Labels, now, false)) > 0 || len(m.inhibitedBy(st, false)) > 0
+		m.expireAt(st, now)
+		muted := len(m.silencedBy(st.Labels, now, false)) > 0 || len(m.inhibitedBy(st, now, false)) > 0
 		snaps = append(snaps, snapAlert{st: st, a: st.clone(), muted: muted})
 	}
 	g.escChecked = now

@@ -3,6 +3,7 @@ package alert
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
 
@@ -135,7 +136,7 @@ func (m *Manager) unfileSource(st *alertState) {
 
 // inhibitedBy returns the firing alerts that inhibit st — only the first
 // unless all is set — or nil. m.mu must be held.
-func (m *Manager) inhibitedBy(st *alertState, all bool) []Fingerprint {
+func (m *Manager) inhibitedBy(st *alertState, now time.Time, all bool) []Fingerprint {
 	var out []Fingerprint
 	var buf [256]byte
 	for _, r := range m.rt.inhibit {
@@ -154,7 +155,7 @@ func (m *Manager) inhibitedBy(st *alertState, all bool) []Fingerprint {
 			if src == st || !r.equalLabels(src.Labels, st.Labels) {
 				continue
 			}
-			m.expire(src)
+			m.expireAt(src, now)
 			if src.Resolved() || (twoSided && matchAll(r.target, src.Labels)) {
 				continue
 			}

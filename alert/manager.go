@@ -435,7 +435,7 @@ func (m *Manager) AlertsWithStatus() []AlertWithStatus {
 	m.mu.Lock()
 	out := make([]AlertWithStatus, 0, len(m.alerts))
 	for _, st := range m.alerts {
-		m.expire(st)
+		m.expireAt(st, now)
 		out = append(out, AlertWithStatus{Alert: st.clone(), Status: m.status(st, now)})
 	}
 	m.mu.Unlock()
@@ -452,7 +452,7 @@ func (m *Manager) Alert(fp Fingerprint) (AlertWithStatus, bool) {
 	if st == nil {
 		return AlertWithStatus{}, false
 	}
-	m.expire(st)
+	m.expireAt(st, now)
 	return AlertWithStatus{Alert: st.clone(), Status: m.status(st, now)}, true
 }
 
@@ -460,7 +460,7 @@ func (m *Manager) Alert(fp Fingerprint) (AlertWithStatus, bool) {
 func (m *Manager) status(st *alertState, now time.Time) AlertStatus {
 	s := AlertStatus{State: AlertStateActive}
 	s.SilencedBy = m.silencedBy(st.Labels, now, true)
-	for _, fp := range m.inhibitedBy(st, true) {
+	for _, fp := range m.inhibitedBy(st, now, true) {
 		s.InhibitedBy = append(s.InhibitedBy, fp.String())
 	}
 	mutedRoutes := 0
@@ -514,11 +514,18 @@ func (m *Manager) countAlerts(status string) float64 {
 // is not written to the state: the stored UpdatedAt brings the same
 // result after a restart.
 func (m *Manager) expire(st *alertState) {
+	if !st.Resolved() {
+		m.expireAt(st, m.now())
+	}
+}
+
+// expireAt is expire as of now. m.mu must be held.
+func (m *Manager) expireAt(st *alertState, now time.Time) {
 	timeout := m.rt.resolveTimeout
 	if st.Resolved() || timeout <= 0 {
 		return
 	}
-	if end := st.UpdatedAt.Add(timeout); !m.now().Before(end) {
+	if end := st.UpdatedAt.Add(timeout); !now.Before(end) {
 		st.EndsAt, st.UpdatedAt = end, end
 	}
 }

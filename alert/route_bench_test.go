@@ -112,7 +112,7 @@ func BenchmarkRouterStatus(b *testing.B) {
 	for b.Loop() {
 		st := sts[i%len(sts)]
 		m.mu.Lock()
-		_ = len(m.silencedBy(st.Labels, now, false)) > 0 || len(m.inhibitedBy(st, false)) > 0
+		_ = len(m.silencedBy(st.Labels, now, false)) > 0 || len(m.inhibitedBy(st, now, false)) > 0
 		m.mu.Unlock()
 		i++
 	}

@@ -87,7 +87,7 @@ func (c *routerCollector) Collect(ch chan<- prometheus.Metric) {
 	sil := map[SilenceState]int{}
 	m.mu.Lock()
 	for _, st := range m.alerts {
-		m.expire(st)
+		m.expireAt(st, now)
 		if st.Resolved() {
 			continue
 		}
