@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/seismo-dev/seismo/alert"
+	"github.com/seismo-dev/seismo/store"
 )
 
 // This file serves the alert router's API: silences, acknowledgements, the
@@ -394,12 +395,72 @@ func (s *Server) postSilence(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_data", err)
 		return
 	}
-	saved, err := s.opts.Engine.Alerts().AddSilence(r.Context(), sil)
+	if sil.CreatedBy, err = whoIs(r, sil.CreatedBy, "createdBy"); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_data", err)
+		return
+	}
+	mgr := s.opts.Engine.Alerts()
+	var before []byte
+	if prev, ok := mgr.Silence(sil.ID); ok && sil.ID != "" {
+		before = s.silenceAuditJSON(prev)
+	}
+	saved, err := mgr.AddSilence(r.Context(), sil)
 	if err != nil {
 		s.writeAlertError(w, "save silence", err)
 		return
 	}
+	action := auditSilenceCreate
+	if sil.ID != "" {
+		action = auditSilenceUpdate
+	}
+	s.audit(r, store.AuditEntry{Action: action, Target: saved.ID, Before: before, After: s.silenceAuditJSON(saved)})
 	writeJSON(w, http.StatusOK, apiResponse{Status: "success", Data: map[string]any{"silenceID": saved.ID}})
+}
+
+// Actions of the alert API in the audit log (GET /api/v1/audit), next to
+// the labeling API's.
+const (
+	auditSilenceCreate = "silence.create"
+	auditSilenceUpdate = "silence.update" // Target is the silence's ID after the update (a new one if it was replaced)
+	auditSilenceExpire = "silence.expire"
+	auditAlertAck      = "alert.ack" // Target is the alert's fingerprint
+)
+
+// whoIs returns who makes a silence or an acknowledgement: the name given
+// in the body, or else the request's token name. On an open server
+// (no tokens) the body must name someone: "anonymous" helps nobody who
+// later wonders who muted the pager.
+func whoIs(r *http.Request, given, field string) (string, error) {
+	if strings.TrimSpace(given) != "" {
+		return given, nil
+	}
+	if p := principalOf(r).name; p != "" && p != Anonymous {
+		return p, nil
+	}
+	return "", fmt.Errorf("%s: say who you are (the server has no token name to use)", field)
+}
+
+// silenceAuditJSON is a silence as the audit log keeps it.
+func (s *Server) silenceAuditJSON(sil alert.Silence) []byte {
+	b, err := json.Marshal(toSilenceJSON(sil, s.now()))
+	if err != nil {
+		s.log.Error("audit: encode silence", "id", sil.ID, "err", err)
+		return nil
+	}
+	return b
+}
+
+// audit records an alert API action, by the request's principal, in the
+// audit log. The action has taken effect already, so a failure to record
+// it is logged as an error rather than turned into a failed request.
+func (s *Server) audit(r *http.Request, e store.AuditEntry) {
+	e.Actor = principalOf(r).name
+	if e.Actor == "" {
+		e.Actor = Anonymous
+	}
+	if err := s.opts.Engine.Store().AppendAudit(r.Context(), e); err != nil {
+		s.log.Error("audit log write failed", "action", e.Action, "target", e.Target, "actor", e.Actor, "err", err)
+	}
 }
 
 // listSilences serves GET /api/v1/silences?state=active|pending|expired.
@@ -434,10 +495,17 @@ func (s *Server) getSilence(w http.ResponseWriter, r *http.Request) {
 // deleteSilence serves DELETE /api/v1/silences/{id}: it expires the
 // silence now (it stays listed as expired for the retention).
 func (s *Server) deleteSilence(w http.ResponseWriter, r *http.Request) {
-	if err := s.opts.Engine.Alerts().ExpireSilence(r.Context(), r.PathValue("id")); err != nil {
+	id := r.PathValue("id")
+	mgr := s.opts.Engine.Alerts()
+	if err := mgr.ExpireSilence(r.Context(), id); err != nil {
 		s.writeAlertError(w, "expire silence", err)
 		return
 	}
+	var after []byte
+	if sil, ok := mgr.Silence(id); ok {
+		after = s.silenceAuditJSON(sil)
+	}
+	s.audit(r, store.AuditEntry{Action: auditSilenceExpire, Target: id, After: after})
 	writeJSON(w, http.StatusOK, apiResponse{Status: "success"})
 }
 
@@ -470,14 +538,16 @@ func (s *Server) ackAlert(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_data", errors.New("invalid JSON: unexpected data after the object"))
 		return
 	}
-	if strings.TrimSpace(b.By) == "" {
-		writeError(w, http.StatusBadRequest, "bad_data", errors.New("by: say who acknowledges the alert"))
+	if b.By, err = whoIs(r, b.By, "by"); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_data", err)
 		return
 	}
 	if err := s.opts.Engine.Alerts().Acknowledge(r.Context(), fp, b.By, b.Comment); err != nil {
 		s.writeAlertError(w, "acknowledge alert", err)
 		return
 	}
+	after, _ := json.Marshal(b) // two strings: cannot fail
+	s.audit(r, store.AuditEntry{Action: auditAlertAck, Target: fp.String(), After: after})
 	writeJSON(w, http.StatusOK, apiResponse{Status: "success"})
 }
 

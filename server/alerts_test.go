@@ -20,6 +20,7 @@ import (
 	"github.com/seismo-dev/seismo/alert"
 	"github.com/seismo-dev/seismo/config"
 	"github.com/seismo-dev/seismo/engine"
+	"github.com/seismo-dev/seismo/store"
 )
 
 // newAlertServer serves a real engine (SQLite store in a temp dir, a log
@@ -27,6 +28,13 @@ import (
 // the fixed `now`. The engine does not run: tests fire alerts and run the
 // Manager themselves.
 func newAlertServer(t *testing.T, alerting string) (*httptest.Server, *engine.Engine) {
+	t.Helper()
+	return newAlertServerWith(t, alerting, "")
+}
+
+// newAlertServerWith is newAlertServer with more top-level configuration
+// (a server section with tokens).
+func newAlertServerWith(t *testing.T, alerting, extra string) (*httptest.Server, *engine.Engine) {
 	t.Helper()
 	dir := t.TempDir()
 	cfg, err := config.Parse([]byte(fmt.Sprintf(`
@@ -37,7 +45,8 @@ logs:
   - {name: app, input: applog}
 alerting:
 %s
-`, filepath.Join(dir, "seismo.db"), alerting)), filepath.Join(dir, "seismo.yaml"))
+%s
+`, filepath.Join(dir, "seismo.db"), alerting, extra)), filepath.Join(dir, "seismo.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,9 +72,18 @@ const consoleAlerting = `
 // be nil). It returns the status code and the envelope's error message.
 func call(t *testing.T, method, url, body string, out any) (int, string) {
 	t.Helper()
+	return callAs(t, "", method, url, body, out)
+}
+
+// callAs is call with a bearer token ("" for none).
+func callAs(t *testing.T, token, method, url, body string, out any) (int, string) {
+	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
@@ -205,6 +223,26 @@ func TestSilenceLifecycle(t *testing.T) {
 		t.Errorf("GET unknown: %d, want 404", code)
 	}
 
+	// Every change is in the audit log; an update names the silence's
+	// state before and after.
+	entries, err := eng.Store().Audit(context.Background(), store.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range entries {
+		actions = append(actions, e.Actor+" "+e.Action+" "+e.Target)
+		if e.Action == "silence.update" && (!strings.Contains(string(e.Before), `"comment":"deploy"`) || !strings.Contains(string(e.After), `"comment":"longer"`)) {
+			t.Errorf("update audit entry: before %s, after %s", e.Before, e.After)
+		}
+	}
+	if diff := cmp.Diff([]string{
+		"anonymous silence.expire " + id, "anonymous silence.create " + pending,
+		"anonymous silence.update " + id, "anonymous silence.create " + id,
+	}, actions); diff != "" {
+		t.Errorf("audit log, newest first (-want +got):\n%s", diff)
+	}
+
 	// What the API shows is what the store keeps.
 	stored, err := eng.Store().LoadSilences(context.Background())
 	if err != nil {
@@ -249,9 +287,10 @@ func TestSilenceBadRequests(t *testing.T) {
 		{"no end", `{"matchers": ["a=b"]}`, 400, "endsAt"},
 		{"bad time", `{"matchers": ["a=b"], "endsAt": "tomorrow"}`, 400, "endsAt: invalid time"},
 		{"end before start", fmt.Sprintf(`{"matchers": ["a=b"], "startsAt": %q, "endsAt": %q}`, end, now.Format(time.RFC3339)), 400, "must be after"},
-		{"end in the past", `{"matchers": ["a=b"], "endsAt": "2020-01-01T00:00:00Z"}`, 400, "in the past"},
+		{"end in the past", `{"matchers": ["a=b"], "endsAt": "2020-01-01T00:00:00Z", "createdBy": "a"}`, 400, "in the past"},
+		{"no author on an open server", `{"matchers": ["a=b"], "endsAt": "` + end + `"}`, 400, "createdBy: say who you are"},
 		{"matches everything", ok(`["a=~\".*\"", "b=\"\""]`), 400, "every matcher matches the empty value"},
-		{"update of an unknown silence", `{"id": "nope", "matchers": ["a=b"], "endsAt": "` + end + `"}`, 404, "not found"},
+		{"update of an unknown silence", `{"id": "nope", "matchers": ["a=b"], "endsAt": "` + end + `", "createdBy": "a"}`, 404, "not found"},
 		{"too large", strings.Repeat(" ", maxBodyBytes) + ok(`["a=b"]`), 413, "larger than"},
 		{"end beyond the storable range", `{"matchers": ["a=b"], "endsAt": "9999-12-31T00:00:00Z"}`, 400, "endsAt: must be before 2200"},
 	}
@@ -412,6 +451,76 @@ func TestAlertsStatusAndAck(t *testing.T) {
 	}
 	if code, _ := call(t, "GET", base+"/api/v1/alerts/0123456789abcdef", "", nil); code != 404 {
 		t.Errorf("GET unknown alert: %d, want 404", code)
+	}
+}
+
+// TestAlertAPIWithTokens: with tokens, a viewer cannot silence or
+// acknowledge, a labeler can; the token's name stands in for a missing
+// author; and every change is in the audit log under the token's name.
+func TestAlertAPIWithTokens(t *testing.T) {
+	t.Setenv("SEISMO_TEST_LABELER", labelerToken)
+	t.Setenv("SEISMO_TEST_VIEWER", viewerToken)
+	srv, eng := newAlertServerWith(t, consoleAlerting, `
+server:
+  tokens:
+    - {name: ana, role: labeler, token: {env: SEISMO_TEST_LABELER}}
+    - {name: grafana, role: viewer, token: {env: SEISMO_TEST_VIEWER}}
+`)
+	base := srv.URL
+	fp := fire(eng, "alertname", "openings", "channel", "app")
+	body := fmt.Sprintf(`{"matchers": ["channel=app"], "endsAt": %q}`, now.Add(time.Hour).Format(time.RFC3339))
+
+	for _, tc := range []struct {
+		token, method, path, body string
+		code                      int
+	}{
+		{"", "GET", "/api/v1/silences", "", 401},
+		{viewerToken, "GET", "/api/v1/silences", "", 200},
+		{viewerToken, "GET", "/api/v1/alerts", "", 200},
+		{viewerToken, "GET", "/api/v1/notifications", "", 200},
+		{viewerToken, "POST", "/api/v1/silences", body, 403},
+		{viewerToken, "POST", "/api/v1/alerts/" + fp.String() + "/ack", `{}`, 403},
+		{viewerToken, "DELETE", "/api/v1/silences/x", "", 403},
+	} {
+		if code, msg := callAs(t, tc.token, tc.method, base+tc.path, tc.body, nil); code != tc.code {
+			t.Errorf("%s %s as %q: %d %s, want %d", tc.method, tc.path, tc.token, code, msg, tc.code)
+		}
+	}
+
+	var created struct {
+		ID string `json:"silenceID"`
+	}
+	if code, msg := callAs(t, labelerToken, "POST", base+"/api/v1/silences", body, &created); code != 200 {
+		t.Fatalf("POST silence as labeler: %d %s", code, msg)
+	}
+	if sil, ok := eng.Alerts().Silence(created.ID); !ok || sil.CreatedBy != "ana" {
+		t.Errorf("silence created by %q, want the token's name ana", sil.CreatedBy)
+	}
+	if code, msg := callAs(t, labelerToken, "POST", base+"/api/v1/alerts/"+fp.String()+"/ack", `{"comment": "mine"}`, nil); code != 200 {
+		t.Fatalf("ack as labeler: %d %s", code, msg)
+	}
+	if a, ok := eng.Alerts().Alert(fp); !ok || a.Alert.AckedBy != "ana" {
+		t.Errorf("acknowledged by %q, want ana", a.Alert.AckedBy)
+	}
+	if code, msg := callAs(t, labelerToken, "DELETE", base+"/api/v1/silences/"+created.ID, "", nil); code != 200 {
+		t.Fatalf("DELETE as labeler: %d %s", code, msg)
+	}
+
+	entries, err := eng.Store().Audit(context.Background(), store.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Actor+" "+e.Action+" "+e.Target)
+	}
+	want := []string{
+		"ana silence.expire " + created.ID,
+		"ana alert.ack " + fp.String(),
+		"ana silence.create " + created.ID,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("audit log, newest first (-want +got):\n%s", diff)
 	}
 }
 
