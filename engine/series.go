@@ -174,6 +174,9 @@ type Window struct {
 	Events []alert.Event  `json:"events"`
 	Labels []store.Label  `json:"labels"`
 	Key    WindowCacheKey `json:"-"`
+	// Band identifies the computed band (Times to Upper, Model, Detector):
+	// equal Bands, equal columns. Servers cache their encoding under it.
+	Band uint64 `json:"-"`
 	// Expires is when the band may have changed (new points at the live
 	// edge, late data): a cache of the answer must not outlive it.
 	Expires time.Time `json:"-"`
@@ -191,6 +194,7 @@ type WindowCacheKey struct {
 
 // band is the computed part of a window, cached.
 type band struct {
+	id              uint64 // unique per computation (Window.Band)
 	model, detector string
 	times           []int64
 	values, exp     []float64
@@ -215,6 +219,7 @@ type seriesState struct {
 	bands    map[WindowCacheKey]*band
 	inflight map[WindowCacheKey]*bandCall
 	gens     map[string]uint64
+	lastBand uint64 // the id of the newest computed band
 }
 
 type bandCall struct {
@@ -264,7 +269,7 @@ func (e *Engine) SeriesWindow(ctx context.Context, q WindowQuery) (*Window, erro
 	key := WindowCacheKey{
 		Monitor: m.name(), Series: alert.FingerprintOf(q.Series),
 		From: q.From.UnixMilli(), To: q.To.UnixMilli(), Step: q.Step,
-		Labels: rangesSignature(lbls.ranges(q.Series)),
+		Labels: m.bandSignature(lbls, q.Series),
 	}
 	b, err := e.band(ctx, key, func(ctx context.Context) (*band, error) { return e.computeBand(ctx, m, q, lbls) })
 	if err != nil {
@@ -289,8 +294,23 @@ func (e *Engine) SeriesWindow(ctx context.Context, q WindowQuery) (*Window, erro
 		Monitor: m.name(), Series: q.Series, From: q.From, To: q.To, Step: q.Step,
 		Model: b.model, Detector: b.detector,
 		Times: b.times, Values: b.values, Expected: b.exp, Lower: b.lower, Upper: b.upper,
-		Events: evs, Labels: lab, Key: key, Expires: b.expires,
+		Events: evs, Labels: lab, Key: key, Band: b.id, Expires: b.expires,
 	}, nil
+}
+
+// bandSignature identifies the labels that shape a series' band: its
+// noise ranges (kept out of the fit), and for type auto every label (they
+// steer the choice of detector). Other labels leave the band alone, so a
+// new anomaly label does not throw a cached band away.
+func (m *monitor) bandSignature(lbls runLabels, ls labels.Labels) uint64 {
+	if m.chooser != nil {
+		return rangesSignature(lbls.ranges(ls))
+	}
+	var noise []detector.LabelRange
+	for _, r := range lbls.exclude(ls) {
+		noise = append(noise, detector.LabelRange{Start: r.From, End: r.To, Kind: detector.LabelNoise})
+	}
+	return rangesSignature(noise)
 }
 
 // alignWindow checks q against the monitor and aligns it to its step.
@@ -363,6 +383,8 @@ func (e *Engine) band(ctx context.Context, key WindowCacheKey, compute func(cont
 	s.mu.Lock()
 	delete(s.inflight, key)
 	if c.err == nil {
+		s.lastBand++
+		c.b.id = s.lastBand
 		if s.bands == nil {
 			s.bands = map[WindowCacheKey]*band{}
 		}

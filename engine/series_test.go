@@ -316,7 +316,19 @@ func TestWindowStepEventsAndCache(t *testing.T) {
 	if &w2.Values[0] != &w.Values[0] || w2.Key != w.Key {
 		t.Error("the second request recomputed the band")
 	}
-	// A label changes the key (and, for noise, the band).
+	// An anomaly label does not shape a robust band: same band, and the
+	// window lists the label.
+	if _, err := eng.Store().CreateLabels(ctx, "ana", []store.Label{{Monitor: "shop", Series: orders, From: judgedFrom.Add(time.Hour), To: judgedFrom.Add(time.Hour), Kind: store.LabelAnomaly}}); err != nil {
+		t.Fatal(err)
+	}
+	wa, err := eng.SeriesWindow(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wa.Key != w.Key || &wa.Values[0] != &w.Values[0] || len(wa.Labels) != 1 {
+		t.Errorf("an anomaly label: key changed %v, %d labels in the window", wa.Key != w.Key, len(wa.Labels))
+	}
+	// A noise label changes the key and the band.
 	labelNoiseDays(t, eng)
 	w3, err := eng.SeriesWindow(ctx, q)
 	if err != nil {

@@ -2,19 +2,23 @@ package server
 
 // The series catalogue and series windows. A window of 50,000 points is
 // some 3 MB of JSON, so answers are built by hand (columns of numbers,
-// no reflection), cached already serialised — and gzipped on the first
-// request that accepts it — under the engine's window key and the
-// monitor's generation, and carry an ETag for conditional requests.
+// no reflection), built once however many clients ask at the same time,
+// cached serialised and gzipped under the request and the monitor's
+// generation, and carry an ETag for conditional requests.
 
 import (
 	"bytes"
-	"compress/gzip"
+	"compress/flate"
+	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"hash/fnv"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -118,48 +122,116 @@ func (s *Server) seriesWindow(w http.ResponseWriter, r *http.Request) {
 	}
 	eng := s.opts.Engine
 	key := wr.key + "\x00" + strconv.FormatUint(eng.Generation(wr.q.Monitor), 10)
-	ans := s.lab.windows.get(key)
-	if ans == nil {
-		win, err := eng.SeriesWindow(r.Context(), wr.q)
-		switch {
-		case errors.Is(err, engine.ErrUnknownMonitor), errors.Is(err, engine.ErrUnknownSeries):
-			writeError(w, http.StatusNotFound, "not_found", err)
-			return
-		case errors.Is(err, engine.ErrBadWindow):
-			writeError(w, http.StatusBadRequest, "bad_data", err)
-			return
-		case err != nil:
-			s.internalError(w, "series window", err)
-			return
-		}
-		body, err := encodeWindow(win)
+	ans, err := s.lab.windows.getOrBuild(key, func() (*answer, error) {
+		// Built once for every request waiting on it: not on the context
+		// of the one that happened to come first.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), windowBuildTimeout)
+		defer cancel()
+		win, err := eng.SeriesWindow(ctx, wr.q)
 		if err != nil {
-			s.internalError(w, "series window", err)
-			return
+			return nil, err
 		}
-		ans = newAnswer(body, win.Expires)
-		s.lab.windows.put(key, ans)
+		return s.lab.windows.answerFor(win)
+	})
+	switch {
+	case errors.Is(err, engine.ErrUnknownMonitor), errors.Is(err, engine.ErrUnknownSeries):
+		writeError(w, http.StatusNotFound, "not_found", err)
+		return
+	case errors.Is(err, engine.ErrBadWindow):
+		writeError(w, http.StatusBadRequest, "bad_data", err)
+		return
+	case err != nil:
+		s.internalError(w, "series window", err)
+		return
 	}
 	ans.serve(w, r)
 }
 
-// answer is a serialised response, with its gzipped form made once.
-type answer struct {
-	raw     []byte
-	etag    string
-	expires time.Time
+// A window's answer is two parts: the columns (times, values, band) —
+// nearly all of its bytes, fixed for a computed band — and the tail
+// (events and labels), which changes whenever a label does. Each part is
+// kept raw and as raw DEFLATE: the columns' stream ends with a sync flush
+// (byte-aligned, not final), the tail's with the final block, so that
+// gzip header + columns + tail + trailer is one valid gzip stream. A
+// label change thus costs encoding and compressing the tail, not the
+// 50,000 points.
 
-	gzOnce sync.Once
-	gz     []byte
+// columns is the encoded columns of one computed band.
+type columns struct {
+	raw, deflated []byte
+	crc           uint32 // CRC-32 of raw, continued over the tail
+	sum           uint64 // FNV-1a of raw, for the ETag
+	used          time.Time
+}
+
+// encodeColumns encodes and compresses the columns part of win.
+func encodeColumns(win *engine.Window) (*columns, error) {
+	raw := appendColumns(nil, win)
+	var b bytes.Buffer
+	fw, err := flate.NewWriter(&b, flate.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := fw.Write(raw); err != nil {
+		return nil, err
+	}
+	if err := fw.Flush(); err != nil { // sync flush: byte-aligned, not final
+		return nil, err
+	}
+	h := fnv.New64a()
+	h.Write(raw)
+	return &columns{raw: raw, deflated: b.Bytes(), crc: crc32.ChecksumIEEE(raw), sum: h.Sum64(), used: time.Now()}, nil
+}
+
+// gzipHeader is a minimal gzip member header: deflate, no name, no mtime,
+// unknown OS.
+var gzipHeader = []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}
+
+// answer is a serialised response, raw and gzipped, each in parts
+// written one after the other.
+type answer struct {
+	raw, gz       [][]byte
+	rawLen, gzLen int
+	etag          string
+	expires       time.Time
 
 	mu   sync.Mutex
 	used time.Time
 }
 
-func newAnswer(raw []byte, expires time.Time) *answer {
+// newAnswer joins the columns and the tail of a window.
+func newAnswer(cols *columns, tail []byte, expires time.Time) (*answer, error) {
+	var b bytes.Buffer
+	fw, err := flate.NewWriter(&b, flate.DefaultCompression)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := fw.Write(tail); err != nil {
+		return nil, err
+	}
+	if err := fw.Close(); err != nil {
+		return nil, err
+	}
+	crc := crc32.Update(cols.crc, crc32.IEEETable, tail)
+	trailer := binary.LittleEndian.AppendUint32(nil, crc)
+	trailer = binary.LittleEndian.AppendUint32(trailer, uint32(len(cols.raw)+len(tail)))
 	h := fnv.New64a()
-	h.Write(raw)
-	return &answer{raw: raw, etag: fmt.Sprintf(`"%016x"`, h.Sum64()), expires: expires, used: time.Now()}
+	h.Write(binary.LittleEndian.AppendUint64(nil, cols.sum))
+	h.Write(tail)
+	a := &answer{
+		raw:     [][]byte{cols.raw, tail},
+		gz:      [][]byte{gzipHeader, cols.deflated, b.Bytes(), trailer},
+		etag:    fmt.Sprintf(`"%016x"`, h.Sum64()),
+		expires: expires,
+		used:    time.Now(),
+	}
+	for _, p := range a.raw {
+		a.rawLen += len(p)
+	}
+	for _, p := range a.gz {
+		a.gzLen += len(p)
+	}
+	return a, nil
 }
 
 // serve writes the answer: 304 when the client has it, gzipped when the
@@ -174,25 +246,20 @@ func (a *answer) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	body := a.raw
+	parts, n := a.raw, a.rawLen
 	if acceptsGzip(r) {
-		a.gzOnce.Do(func() {
-			var b bytes.Buffer
-			zw, _ := gzip.NewWriterLevel(&b, gzip.BestSpeed)
-			_, _ = zw.Write(a.raw)
-			if zw.Close() == nil {
-				a.gz = b.Bytes()
-			}
-		})
-		if a.gz != nil {
-			body = a.gz
-			h.Set("Content-Encoding", "gzip")
-		}
+		parts, n = a.gz, a.gzLen
+		h.Set("Content-Encoding", "gzip")
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Content-Length", strconv.Itoa(n))
 	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(body)
+	if r.Method == http.MethodHead {
+		return
+	}
+	for _, p := range parts {
+		if _, err := w.Write(p); err != nil {
+			return // the client went away
+		}
 	}
 }
 
@@ -206,17 +273,94 @@ func acceptsGzip(r *http.Request) bool {
 	return false
 }
 
-// windowCache keeps the newest serialised windows.
+// windowCache keeps the newest serialised windows, and builds each at
+// most once however many requests ask for it at the same time.
 type windowCache struct {
-	mu      sync.Mutex
-	entries map[string]*answer
+	mu       sync.Mutex
+	entries  map[string]*answer
+	inflight map[string]*answerCall
+	columns  map[uint64]*columns // by engine.Window.Band
+}
+
+type answerCall struct {
+	done chan struct{}
+	a    *answer
+	err  error
 }
 
 // windowCacheEntries bounds the cache: 16 windows of 50,000 points are
 // about 50 MB raw plus their gzipped forms.
 const windowCacheEntries = 16
 
-func newWindowCache() *windowCache { return &windowCache{entries: map[string]*answer{}} }
+// windowBuildTimeout bounds building one answer (the source query
+// included).
+const windowBuildTimeout = 2 * time.Minute
+
+func newWindowCache() *windowCache {
+	return &windowCache{entries: map[string]*answer{}, inflight: map[string]*answerCall{}, columns: map[uint64]*columns{}}
+}
+
+// answerFor builds the answer of win, reusing the encoded columns of its
+// band when another answer already made them.
+func (c *windowCache) answerFor(win *engine.Window) (*answer, error) {
+	c.mu.Lock()
+	cols, ok := c.columns[win.Band]
+	if ok {
+		cols.used = time.Now()
+	}
+	c.mu.Unlock()
+	if !ok {
+		var err error
+		if cols, err = encodeColumns(win); err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		c.columns[win.Band] = cols
+		for len(c.columns) > windowCacheEntries {
+			var oldest uint64
+			var at time.Time
+			for k, e := range c.columns {
+				if at.IsZero() || e.used.Before(at) {
+					oldest, at = k, e.used
+				}
+			}
+			delete(c.columns, oldest)
+		}
+		c.mu.Unlock()
+	}
+	tail, err := appendTail(nil, win)
+	if err != nil {
+		return nil, err
+	}
+	return newAnswer(cols, tail, win.Expires)
+}
+
+// getOrBuild returns the cached answer for key, or builds it — once,
+// however many callers ask meanwhile. Errors are not cached.
+func (c *windowCache) getOrBuild(key string, build func() (*answer, error)) (*answer, error) {
+	if a := c.get(key); a != nil {
+		return a, nil
+	}
+	c.mu.Lock()
+	if call, ok := c.inflight[key]; ok {
+		c.mu.Unlock()
+		<-call.done
+		return call.a, call.err
+	}
+	call := &answerCall{done: make(chan struct{})}
+	c.inflight[key] = call
+	c.mu.Unlock()
+
+	call.a, call.err = build()
+	c.mu.Lock()
+	delete(c.inflight, key)
+	c.mu.Unlock()
+	if call.err == nil {
+		c.put(key, call.a)
+	}
+	close(call.done)
+	return call.a, call.err
+}
 
 func (c *windowCache) get(key string) *answer {
 	c.mu.Lock()
@@ -255,13 +399,18 @@ func (c *windowCache) put(key string, a *answer) {
 	}
 }
 
-// encodeWindow writes the envelope and the window by hand: the columns
-// are most of the bytes and strconv is several times faster than
-// encoding/json's reflection over []float64 (NaN, which JSON lacks, is
-// written as null).
+// encodeWindow returns the whole answer to a window request, raw.
 func encodeWindow(win *engine.Window) ([]byte, error) {
+	return appendTail(appendColumns(nil, win), win)
+}
+
+// appendColumns writes the envelope and the window up to its last column
+// by hand: the columns are most of the bytes, and strconv is several
+// times faster than encoding/json's reflection over []float64 (NaN,
+// which JSON lacks, is written as null).
+func appendColumns(b []byte, win *engine.Window) []byte {
 	n := len(win.Times)
-	b := make([]byte, 0, 512+n*80)
+	b = slices.Grow(b, 512+n*80)
 	b = append(b, `{"status":"success","data":{"monitor":`...)
 	b = appendJSON(b, win.Monitor)
 	b = append(b, `,"series":`...)
@@ -303,6 +452,11 @@ func encodeWindow(win *engine.Window) ([]byte, error) {
 		}
 		b = append(b, ']')
 	}
+	return b
+}
+
+// appendTail writes the events and labels and closes the envelope.
+func appendTail(b []byte, win *engine.Window) ([]byte, error) {
 	evs, err := json.Marshal(win.Events)
 	if err != nil {
 		return nil, fmt.Errorf("encode events: %w", err)
@@ -315,8 +469,7 @@ func encodeWindow(win *engine.Window) ([]byte, error) {
 	b = append(b, nullAsEmpty(evs)...)
 	b = append(b, `,"labels":`...)
 	b = append(b, nullAsEmpty(lab)...)
-	b = append(b, "}}\n"...)
-	return b, nil
+	return append(b, "}}\n"...), nil
 }
 
 // appendFloat writes v in the shortest form that reads back exactly, or
