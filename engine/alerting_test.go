@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/seismo-dev/seismo/alert"
 	"github.com/seismo-dev/seismo/baseline/calendar"
@@ -264,4 +265,63 @@ func countAnomalies(evs []alert.Event, ls labels.Labels) int {
 		}
 	}
 	return n
+}
+
+// TestCalendarsMuteRoutes hands the calendars to a real alert manager, as
+// the engine does, and checks that routes are muted by them: one route
+// pages only during trading sessions, another is muted on trading days.
+func TestCalendarsMuteRoutes(t *testing.T) {
+	cal, err := calendar.New(calendar.Config{
+		Timezone: "Asia/Shanghai",
+		Sessions: []string{"09:30-11:30", "13:00-15:00"},
+		Weekdays: []string{"mon", "tue", "wed", "thu", "fri"},
+	}, time.UTC)
+	if err != nil {
+		t.Skip("no time zone database:", err)
+	}
+	var cfg alert.Config
+	if err := yaml.Unmarshal([]byte(`
+route:
+  receiver: ops
+  routes:
+    - {matchers: [team=trading], active_time_intervals: [cn-stock]}
+    - {matchers: [team=batch], mute_time_intervals: ["cn-stock:trading_days"]}
+receivers: [{name: ops, log_configs: [{}]}]
+`), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	sh := cal.Location()
+	for _, tc := range []struct {
+		name                string
+		now                 time.Time
+		tradingMuted, batch bool
+	}{
+		{"in a session", time.Date(2026, 3, 10, 10, 0, 0, 0, sh), false, true},
+		{"lunch break", time.Date(2026, 3, 10, 12, 0, 0, 0, sh), true, true},
+		{"weekend", time.Date(2026, 3, 14, 10, 0, 0, 0, sh), true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := alert.NewManager(cfg, alert.Options{
+				Logger: discardLogger(), Now: func() time.Time { return tc.now },
+				Calendars: CalendarIntervals(map[string]*calendar.Calendar{"cn-stock": cal}),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			trading := labels.FromStrings("alertname", "a", "team", "trading")
+			batch := labels.FromStrings("alertname", "b", "team", "batch")
+			m.Fire(alert.Event{Labels: trading, Time: tc.now}, alert.Event{Labels: batch, Time: tc.now})
+			for ls, wantMuted := range map[string]bool{trading.String(): tc.tradingMuted, batch.String(): tc.batch} {
+				var st alert.AlertWithStatus
+				for _, a := range m.AlertsWithStatus() {
+					if a.Alert.Labels.String() == ls {
+						st = a
+					}
+				}
+				if muted := len(st.Status.MutedBy) > 0; muted != wantMuted {
+					t.Errorf("%s: muted by %v, want muted %v", ls, st.Status.MutedBy, wantMuted)
+				}
+			}
+		})
+	}
 }
