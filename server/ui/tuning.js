@@ -321,7 +321,7 @@
       el('line', { x1: margin.left, x2: width - margin.right, y1: y(v), y2: y(v) }, axis);
       el('text', { x: margin.left - 6, y: y(v) + 4, 'text-anchor': 'end' }, axis).textContent = fmtNum(v);
     }
-    const ticks = Math.min(8, Math.max(2, Math.floor(plotW / 140)));
+    const ticks = Math.min(8, Math.max(2, Math.floor(plotW / 180)));
     for (let i = 0; i <= ticks; i++) {
       const t = t0 + ((t1 - t0) * i) / ticks;
       el('text', { x: x(t), y: height - 8, 'text-anchor': i === 0 ? 'start' : i === ticks ? 'end' : 'middle' }, axis).textContent = fmtTime(t);
