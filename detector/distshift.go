@@ -88,14 +88,25 @@ func (d *DistributionShift) NewStream(baseline.Model) Stream {
 		recent: newSortedWindow(d.window),
 		ref:    newSortedWindow(d.reference),
 		lnc:    make([]float64, max(d.window, d.reference)+1),
-		edges:  make([]float64, d.bins-1),
 		cq:     make([]int, d.bins-1),
 		qs:     make([]float64, d.bins-1),
 	}
+	s.cuts = make([]distCut, d.bins-1)
 	for i := range s.qs {
 		s.qs[i] = float64(i+1) / float64(d.bins)
+		// quantile's arithmetic on a full reference (see sortedWindow.quantile).
+		h := s.qs[i] * float64(d.reference-1)
+		at := int(h)
+		if at >= d.reference-1 {
+			s.cuts[i] = distCut{at: d.reference - 1}
+		} else {
+			s.cuts[i] = distCut{at: at, frac: h - float64(at)}
+		}
 	}
+	dof := float64(d.bins - 1)
+	s.dof, s.sqrt2Dof = dof, math.Sqrt(2*dof)
 	w, r, b := float64(d.window), float64(d.reference), float64(d.bins)
+	s.twoW, s.den = 2*w, 1+w/r
 	s.invW = 1 / (w + b*distShiftAlpha)
 	s.lnW = math.Log(w + b*distShiftAlpha)
 	s.lnR = math.Log(r + b*distShiftAlpha)
@@ -113,15 +124,16 @@ type distShiftStream struct {
 	ck          clock
 	recent, ref *sortedWindow
 	lnc         []float64 // ln(c + α) for every count c, so no logarithm per point
-	edges       []float64
-	qs          []float64 // edges[i] is the qs[i] = (i+1)/b quantile of the reference
-	// cq[i] is the number of recent values at or below edges[i] at the
+	qs          []float64 // edge i is the qs[i] = (i+1)/b quantile of the reference
+	// cq[i] is the number of recent values at or below edge i at the
 	// last push: the counts move by a step or two per push, so walking
 	// from them beats a binary search per edge.
 	cq []int
 	// The constants of the divergence: 1/(w + b·α), ln(w + b·α) and
-	// ln(r + b·α).
-	invW, lnW, lnR float64
+	// ln(r + b·α); of the statistic: 2w, 1 + w/r, b − 1 and √(2(b − 1)).
+	invW, lnW, lnR           float64
+	twoW, den, dof, sqrt2Dof float64
+	cuts                     []distCut // the edges' places in the reference
 }
 
 // Push implements Stream.
@@ -140,42 +152,56 @@ func (s *distShiftStream) push(p series.Point, res *Result) bool {
 	d := s.d
 	b := d.bins
 	ref := s.ref.sorted
-	for i, q := range s.qs {
-		s.edges[i] = s.ref.quantile(q)
-	}
-	w, r := float64(d.window), float64(d.reference)
+	recent := s.recent.sorted
 	invW, lnW, lnR := s.invW, s.lnW, s.lnR
+	lnc := s.lnc
 	var div float64
 	prevQ, prevP := 0, 0
 	for i := 0; i < b; i++ {
-		cq, cp := len(s.recent.sorted), len(ref)
+		cq, cp := len(recent), len(ref)
 		if i < b-1 {
-			cq, cp = walkGT(s.recent.sorted, s.edges[i], s.cq[i]), countLE(ref, s.edges[i], s.qs[i])
+			// The qs[i]-quantile of the reference, as quantile computes it
+			// (the order statistic and fraction are fixed: the
+			// reference is full), and the counts at or below it.
+			c := &s.cuts[i]
+			e := ref[c.at]
+			if c.frac != 0 {
+				e += c.frac * (ref[c.at+1] - ref[c.at])
+			}
+			cq = walkGT(recent, e, s.cq[i])
 			s.cq[i] = cq
+			cp = c.at + 1 // ref[at] ≤ e: count from there, past any ties
+			for cp < len(ref) && ref[cp] <= e {
+				cp++
+			}
 		}
 		nq, np := cq-prevQ, cp-prevP
 		prevQ, prevP = cq, cp
 		q := (float64(nq) + distShiftAlpha) * invW
-		div += q * (s.lnc[nq] - lnW - s.lnc[np] + lnR)
+		div += q * (lnc[nq] - lnW - lnc[np] + lnR)
 	}
-	dof := float64(b - 1)
-	g := 2 * w * div / (1 + w/r)
-	z := max(0, (g-dof)/math.Sqrt(2*dof))
+	g := s.twoW * div / s.den
+	z := max(0, (g-s.dof)/s.sqrt2Dof)
 	mr, mq := s.ref.median(), s.recent.median()
-	*res = Result{
-		T:        p.T,
-		Value:    p.V,
-		Expected: mr,
-		Lower:    s.ref.quantile(0.05),
-		Upper:    s.ref.quantile(0.95),
-		Score:    ratio(z, d.k),
-		Z:        z,
-		Anomaly:  z >= d.k,
-	}
+	res.T = p.T
+	res.Value = p.V
+	res.Expected = mr
+	res.Lower = s.ref.quantile(0.05)
+	res.Upper = s.ref.quantile(0.95)
+	res.Score = ratio(z, d.k)
+	res.Z = z
+	res.Anomaly = z >= d.k
 	if mq < mr {
 		res.Z = -z
 	}
 	return true
+}
+
+// distCut is where an edge lies in the full reference: quantile's order
+// statistic at and fraction frac towards the next one.
+type distCut struct {
+	at   int
+	frac float64
 }
 
 // walkGT returns the first index i with s[i] > v (len(s) if none), as

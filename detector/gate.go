@@ -157,8 +157,10 @@ func (st *gateState) apply(r *Result, commit bool) {
 
 // pusher is implemented by the package's own streams: push judges p,
 // which the caller has checked is finite and strictly after the last
-// point, writing the verdict into *r; it leaves *r alone when it returns
-// false. A family's own Push is the checks (its clock) and then push.
+// point, writing the verdict into *r; when it returns false *r means
+// nothing (most leave it alone; the seasonal family's, which keep their
+// own step clock for gaps, may have written it). A family's own Push is
+// the checks (its clock) and then push.
 // It is the form gatedStream calls, so that the checks run once per point
 // and the ~90-byte Result is written once instead of being copied through
 // every layer.

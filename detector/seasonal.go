@@ -206,9 +206,9 @@ func (s *resScale) update(r, k float64) {
 	s.meanAbs += s.w * (a - s.meanAbs)
 }
 
-// judgeResidual builds the Result of a point with expectation exp and
-// scale sigma under threshold k.
-func judgeResidual(p series.Point, exp, sigma, k float64) Result {
+// judgeResidual writes into *r the Result of a point with expectation
+// exp and scale sigma under threshold k.
+func judgeResidual(r *Result, p series.Point, exp, sigma, k float64) {
 	sigma = max(sigma, ssScaleFloor(exp))
 	if !ssFinite(sigma) { // scales of values near ±MaxFloat64 overflow
 		sigma = math.MaxFloat64
@@ -219,11 +219,9 @@ func judgeResidual(p series.Point, exp, sigma, k float64) Result {
 	if math.IsInf(az, 0) || math.IsNaN(score) {
 		score = 1
 	}
-	return Result{
-		T: p.T, Value: p.V, Expected: exp,
-		Lower: exp - k*sigma, Upper: exp + k*sigma,
-		Score: score, Anomaly: score >= 0.5, Z: z,
-	}
+	r.T, r.Value, r.Expected = p.T, p.V, exp
+	r.Lower, r.Upper = exp-k*sigma, exp+k*sigma
+	r.Score, r.Anomaly, r.Z = score, score >= 0.5, z
 }
 
 // seasonalDetector is the "seasonal" (hw=false) or "holtwinters" detector.
@@ -378,15 +376,24 @@ type seasonalStream struct {
 }
 
 // Push implements Stream.
-func (s *seasonalStream) Push(p series.Point) (Result, bool) {
+func (s *seasonalStream) Push(p series.Point) (r Result, ok bool) {
+	if ok = s.push(p, &r); !ok {
+		return Result{}, false
+	}
+	return r, true
+}
+
+// push is Push writing into *r (the gates' fast path, see pusher); *r
+// may be written when it returns false.
+func (s *seasonalStream) push(p series.Point, res *Result) bool {
 	steps := s.clk.advance(p.T)
 	if steps == 0 {
-		return Result{}, false
+		return false
 	}
 	if s.ring == nil {
 		if s.per < 0 {
 			if s.d.period > 0 && s.clk.step == 0 {
-				return Result{}, false // the step, needed to count the period in samples, is known from the second point
+				return false // the step, needed to count the period in samples, is known from the second point
 			}
 			s.per = resolvePeriod(s.d.period, s.clk.step)
 		}
@@ -419,16 +426,16 @@ func (s *seasonalStream) Push(p series.Point) (Result, bool) {
 	v := p.V
 	if !ssFinite(v) {
 		s.write(math.NaN())
-		return Result{}, false
+		return false
 	}
 	s.write(v)
 	if !ok {
-		return Result{}, false
+		return false
 	}
 	ready := s.scale.ready
-	r := judgeResidual(p, exp, s.scale.sigma(), s.d.k)
+	judgeResidual(res, p, exp, s.scale.sigma(), s.d.k)
 	s.scale.update(v-exp, s.d.k)
-	return r, ready
+	return ready
 }
 
 // write appends one sample to the ring.
@@ -493,14 +500,22 @@ type hwStream struct {
 }
 
 // Push implements Stream.
-func (s *hwStream) Push(p series.Point) (Result, bool) {
+func (s *hwStream) Push(p series.Point) (r Result, ok bool) {
+	if ok = s.push(p, &r); !ok {
+		return Result{}, false
+	}
+	return r, true
+}
+
+// push is Push writing into *r (see seasonalStream.push).
+func (s *hwStream) push(p series.Point, r *Result) bool {
 	steps := s.clk.advance(p.T)
 	if steps == 0 {
-		return Result{}, false
+		return false
 	}
 	if s.per < 0 {
 		if s.d.period > 0 && s.clk.step == 0 {
-			return Result{}, false // need the step to turn the period into samples
+			return false // need the step to turn the period into samples
 		}
 		s.per = resolvePeriod(s.d.period, s.clk.step)
 	}
@@ -516,7 +531,7 @@ func (s *hwStream) Push(p series.Point) (Result, bool) {
 		if s.initialise() {
 			s.init = nil
 		}
-		return Result{}, false
+		return false
 	}
 	gap := min(steps-1, max(2*s.per, 2*s.d.p.Window))
 	for range gap { // missing samples: follow the forecast
@@ -525,10 +540,10 @@ func (s *hwStream) Push(p series.Point) (Result, bool) {
 	exp := s.forecast()
 	if !ssFinite(p.V) {
 		s.step(exp)
-		return Result{}, false
+		return false
 	}
 	sig := s.scale.sigma()
-	r := judgeResidual(p, exp, sig, s.d.k)
+	judgeResidual(r, p, exp, sig, s.d.k)
 	ready := s.scale.ready
 	s.scale.update(p.V-exp, s.d.k)
 	y := p.V
@@ -538,9 +553,9 @@ func (s *hwStream) Push(p series.Point) (Result, bool) {
 	s.step(y)
 	if !ssFinite(s.level) || !ssFinite(s.trend) { // overflow: start again
 		*s = hwStream{d: s.d, per: s.per, clk: s.clk, scale: newResScale(s.d.p.Window, s.d.p.ScaleWindow)}
-		return Result{}, false
+		return false
 	}
-	return r, ready
+	return ready
 }
 
 // forecast is the one-step-ahead forecast.

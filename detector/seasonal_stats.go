@@ -31,6 +31,19 @@ func ssMedian(v []float64) float64 {
 	switch {
 	case n == 0:
 		return math.NaN()
+	case n <= 8:
+		// A few values (the seasonal detector's cycles): insertion sort
+		// beats a selection's setup, and the order statistics are the
+		// same values.
+		for i := 1; i < n; i++ {
+			for j := i; j > 0 && v[j] < v[j-1]; j-- {
+				v[j], v[j-1] = v[j-1], v[j]
+			}
+		}
+		if n%2 == 1 {
+			return v[n/2]
+		}
+		return v[n/2-1]/2 + v[n/2]/2
 	case n%2 == 1:
 		return series.Select(v, n/2)
 	}
