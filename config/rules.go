@@ -15,6 +15,11 @@ func (l *loader) validateRuleGroups(c *Config, jobs map[string]string) {
 		g.ApplyDefaults()
 		l.validateJobName(jobs, p, "rule_group", g.Name)
 		l.errs.Add(p, g.Validate(c.Sources))
+		// A run evaluates at its tick truncated to the interval: a start
+		// delayed by a whole interval would evaluate the wrong instant.
+		if g.Interval > 0 && g.Interval <= c.Global.MaxJitter {
+			l.errs.Addf(p+".interval", "interval %s must be longer than global.max_jitter (%s)", g.Interval, c.Global.MaxJitter)
+		}
 	}
 }
 

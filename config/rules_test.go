@@ -75,6 +75,10 @@ rule_groups:
   - name: vm
     source: nowhere
     rules: [{alert: D, expr: 'up'}]
+  - name: fast
+    source: vm
+    interval: 1s
+    rules: [{alert: E, expr: 'up'}]
 `), "seismo.yaml")
 	if err == nil {
 		t.Fatal("invalid rules accepted")
@@ -90,6 +94,7 @@ rule_groups:
 		`seismo.yaml:25:20: rule_groups[1].rules[2].expr: 1:1: invalid PromQL: unknown function with name "range_median"`,
 		`seismo.yaml:25:67: rule_groups[1].rules[2].annotations.summary: invalid template: summary:1: unclosed action`,
 		`seismo.yaml:27:5: rule_groups[2].source: unknown source "nowhere" (defined: db, prom, vm)`,
+		`seismo.yaml:31:5: rule_groups[3].interval: interval 1s must be longer than global.max_jitter (2s)`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("errors lack\n  %s\ngot:\n%s", want, err)

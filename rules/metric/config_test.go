@@ -242,3 +242,30 @@ func TestTemplateExpansion(t *testing.T) {
 		t.Errorf("a huge expansion gave %d bytes, %v", len(got), err)
 	}
 }
+
+// FuzzValidateExpr feeds arbitrary text to both dialects' validation: it
+// must return nil or an *ExprError whose position lies inside the text.
+func FuzzValidateExpr(f *testing.F) {
+	for _, s := range []string{
+		`sum(rate(x[5m])) by (a) > 3`, `sum(rate(x[5m]) by (a)`, "sum(\n  rate(x[5m]) +* 2)",
+		`WITH (f(a) = a * 2) f(x) > 1`, `range_median(x[5m])`, `up[5m:1m]`, `"s"`, `{__name__=~"a|b"}`, `)`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, d := range []string{source.DialectMetricsQL, source.DialectPromQL} {
+			err := ValidateExpr(s, d)
+			if err == nil {
+				continue
+			}
+			var ee *ExprError
+			if !errors.As(err, &ee) {
+				t.Fatalf("%s: error %v is %T, want *ExprError", d, err, err)
+			}
+			lines := strings.Count(s, "\n") + 1
+			if ee.Line < 0 || ee.Line > lines || ee.Column < 0 || (ee.Line == 0) != (ee.Column == 0) {
+				t.Fatalf("%s: position %d:%d outside %q", d, ee.Line, ee.Column, s)
+			}
+		}
+	})
+}
