@@ -15,6 +15,8 @@ import (
 // mute_time_intervals and active_time_intervals. The configuration's
 // time_intervals implement it, and so can the engine's trading calendars
 // (the alert package does not know them; Options.Calendars passes them in).
+// Contains is called from the aggregation groups' goroutines at once, so
+// implementations must be safe for concurrent use.
 type TimeInterval interface {
 	Contains(t time.Time) bool
 }
