@@ -67,6 +67,7 @@ type RuleResult struct {
 	Samples int       // series the query returned
 	// Active lists the pending and firing alerts after the evaluation,
 	// sorted by label set; Resolved the firing alerts that resolved at it.
+	// Both are empty when Err is set.
 	Active   []Alert
 	Resolved []Alert
 	// Err is why the evaluation failed (the query, the limit, clashing
