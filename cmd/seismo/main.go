@@ -52,6 +52,7 @@ Commands:
   run          run the engine (scheduler, alerting, HTTP API and UI)
   validate     check a configuration file and print every error
   once         run one job now and print its events
+  backtest     replay a monitor over a past range: would-have-fired alerts, alerts/day, recall; --sweep
   detect       score a CSV file, print its anomalies and optionally plot them
   logs mine    mine a log file into templates and print them with their counts
   demo-config  print the built-in demo configuration
@@ -78,6 +79,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdValidate(rest, stdout, stderr)
 	case "once":
 		err = cmdOnce(rest, stdout, stderr)
+	case "backtest":
+		err = cmdBacktest(rest, stdout, stderr)
 	case "detect":
 		err = cmdDetect(rest, stdout, stderr)
 	case "logs":
