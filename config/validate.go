@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/robfig/cron/v3"
 
+	"github.com/seismo-dev/seismo/baseline/calendar"
 	"github.com/seismo-dev/seismo/config/field"
 )
 
@@ -54,9 +55,15 @@ func (l *loader) validate(c *Config) {
 			}
 		}
 	}
+	// The router may name calendars as time intervals: their sessions by
+	// the bare name, their trading days with a suffix (see engine).
+	c.Alerting.Calendars = c.Alerting.Calendars[:0]
+	for _, name := range sortedKeys(c.Calendars) {
+		c.Alerting.Calendars = append(c.Alerting.Calendars, name, name+calendar.TradingDaysSuffix)
+	}
 	l.validateDomain("alerting", &c.Alerting)
 
-	jobs := map[string]string{} // job name → the path that claimed it: monitors and log streams share one namespace
+	jobs := map[string]string{} // job name → the path that claimed it: every kind of job shares one namespace
 	for i := range c.Monitors {
 		p := indexPath("monitors", i)
 		m := &c.Monitors[i]
@@ -81,7 +88,7 @@ func (l *loader) validateJobName(jobs map[string]string, path, kind, name string
 	case taken && strings.HasPrefix(other, kind+"s["):
 		l.errs.Addf(path+".name", "%s name %q is already used by %s", kind, name, other)
 	case taken:
-		l.errs.Addf(path+".name", "name %q is already used by %s (monitors and log streams share one namespace)", name, other)
+		l.errs.Addf(path+".name", "name %q is already used by %s (monitors, log streams, checks and rule groups share one namespace)", name, other)
 	default:
 		jobs[name] = path
 	}
