@@ -50,6 +50,7 @@ bench:
 	$(GO) run ./benchmarks/nab -detector all
 	GOMAXPROCS=1 $(GO) run ./benchmarks/loghub -settings default
 	GOMAXPROCS=1 $(GO) run ./benchmarks/loghub -settings benchmark
+	GOMAXPROCS=1 $(GO) run ./benchmarks/alertrouter
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
