@@ -393,12 +393,22 @@ func (c *Check) plan(l, r *side) (*plan, error) {
 			errs = append(errs, errors.Join(lerr, rerr))
 			continue
 		}
+		if slices.Contains(l.key, li) || slices.Contains(r.key, ri) {
+			errs = append(errs, fmt.Errorf("column %q is a key column: keys are matched, not compared", cmp.Column))
+			continue
+		}
+		if slices.Contains(l.cmp, li) || slices.Contains(r.cmp, ri) {
+			errs = append(errs, fmt.Errorf("column %q is compared twice", cmp.Column))
+			continue
+		}
 		l.cmp, r.cmp = append(l.cmp, li), append(r.cmp, ri)
 		p.rules = append(p.rules, newColRule(cmp, l.loc, r.loc))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	l.order()
+	r.order()
 	return p, nil
 }
 

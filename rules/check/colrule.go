@@ -18,10 +18,14 @@ type colRule struct {
 	mapping map[string]string
 	// left and right are the zones of each side's text read as time.
 	left, right *time.Location
+	// plain: rule exact without a map, where values of one kind need only
+	// Equal (the common case, taken first).
+	plain bool
 }
 
 func newColRule(c Compare, left, right *time.Location) colRule {
 	r := colRule{name: c.Column, rule: c.effectiveRule(), abs: c.Abs, rel: c.Rel, tol: c.TimeTolerance.Std(), left: left, right: right}
+	r.plain = r.rule == RuleExact && len(c.Map) == 0
 	if len(c.Map) > 0 {
 		r.mapping = make(map[string]string, len(c.Map))
 		for k, v := range c.Map {
@@ -41,6 +45,9 @@ func newColRule(c Compare, left, right *time.Location) colRule {
 // equal reports whether a left and a right value agree under the rule.
 // NULL agrees with NULL only.
 func (r *colRule) equal(l, rv Value) bool {
+	if r.plain && l.k == rv.k {
+		return Equal(l, rv)
+	}
 	if r.mapping != nil && l.k != KindNull {
 		s, _ := l.text()
 		switch r.rule {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -178,6 +179,23 @@ type side struct {
 	cols   []column
 	key    []int // indexes in cols of the key columns, in key order
 	cmp    []int // indexes in cols of the compared columns, in compare order
+	// perm and pos map a row's plan order (keys, compared, the rest) to
+	// column indexes and back.
+	perm, pos []int
+}
+
+// order sets perm and pos once key and cmp are known.
+func (s *side) order() {
+	s.perm = append(append([]int(nil), s.key...), s.cmp...)
+	for j := range s.cols {
+		if !slices.Contains(s.perm, j) {
+			s.perm = append(s.perm, j)
+		}
+	}
+	s.pos = make([]int, len(s.cols))
+	for p, j := range s.perm {
+		s.pos[j] = p
+	}
 }
 
 // describe names the side in errors: `left (source "accounts")`.

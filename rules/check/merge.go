@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -40,45 +41,49 @@ func kindIndex(kind string) int {
 	return 2
 }
 
-// difference builds a Difference from the rows, normalising every column
-// of them (only the key and compared columns were normalised while
-// streaming).
+// difference builds a Difference from the rows, copying what it keeps
+// out of their batches (which are reused).
 func (p *plan) difference(kind string, l, r *row, cols []string) Difference {
 	d := Difference{Kind: kind, Columns: cols}
 	if l != nil {
-		d.Key = append([]Value(nil), l.key...)
-		d.Left = p.l.wholeRow(l)
-		d.leftKey = rawKey(p.l, l)
+		d.Key = slices.Clone(l.key)
+		d.Left = p.l.columnOrder(l.all)
+		d.leftKey = rawKey(l)
 	}
 	if r != nil {
 		if d.Key == nil {
-			d.Key = append([]Value(nil), r.key...)
+			d.Key = slices.Clone(r.key)
 		}
-		d.Right = p.r.wholeRow(r)
-		d.rightKey = rawKey(p.r, r)
+		d.Right = p.r.columnOrder(r.all)
+		d.rightKey = rawKey(r)
 	}
 	return d
 }
 
-// wholeRow normalises every column of a row. A value that does not
-// normalise (it did not need to: it is neither key nor compared) is kept
-// as its text.
-func (s *side) wholeRow(r *row) []Value {
-	out := make([]Value, len(s.cols))
-	for i := range s.cols {
-		v, err := normalize(r.raw[i], &s.cols[i])
-		if err != nil {
-			v = Text(fmt.Sprint(r.raw[i]))
-		}
-		out[i] = v
+// columnOrder copies a row's values from plan order to column order.
+func (s *side) columnOrder(all []Value) []Value {
+	out := make([]Value, len(all))
+	for p, v := range all {
+		out[s.perm[p]] = v
 	}
 	return out
 }
 
-func rawKey(s *side, r *row) []any {
-	out := make([]any, len(s.key))
-	for i, k := range s.key {
-		out[i] = r.raw[k]
+// rawKey returns a row's key as it would be bound to query it again:
+// text columns as read, trailing spaces included.
+func rawKey(r *row) []any {
+	out := make([]any, len(r.key))
+	for i, v := range r.key {
+		switch {
+		case v.k == KindText && trimmedDiffers(r.keyText[i]):
+			out[i] = r.keyText[i]
+		case v.k == KindText:
+			out[i] = v.s
+		case v.k == KindInt:
+			out[i] = v.i
+		default:
+			out[i] = v.String()
+		}
 	}
 	return out
 }
@@ -100,10 +105,12 @@ func (p *plan) compareRows(l, r *row) []string {
 func (p *plan) merge(ctx context.Context, lspec, rspec streamSpec, col *collector) (lrows, rrows int64, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	lch, rch := make(chan batch, queueBatches), make(chan batch, queueBatches)
+	lfree, rfree := make(chan batch, queueBatches), make(chan batch, queueBatches)
+	lspec.free, rspec.free = lfree, rfree
 	var wg sync.WaitGroup
 	wg.Go(func() { p.l.stream(ctx, lspec, lch) })
 	wg.Go(func() { p.r.stream(ctx, rspec, rch) })
-	lc, rc := &cursor{s: p.l, ch: lch}, &cursor{s: p.r, ch: rch}
+	lc, rc := &cursor{s: p.l, ch: lch, free: lfree}, &cursor{s: p.r, ch: rch, free: rfree}
 	defer func() {
 		// Stop the readers and let them finish before the caller closes
 		// the databases. Draining unblocks a reader waiting to send.

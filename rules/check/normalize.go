@@ -174,6 +174,9 @@ func normalizeText(s string, col *column) (Value, error) {
 // driver returns the zone the text named, so there a time in UTC is taken
 // for a wall-clock time and any other zone for an instant.
 func normalizeTime(t time.Time, col *column) Value {
+	if col.wall == time.UTC && t.Location() == time.UTC {
+		return Time(t) // the wall clock in UTC is the instant
+	}
 	if col.wall != nil && (!col.wallIfUTC || t.Location() == time.UTC) {
 		y, mo, d := t.Date()
 		h, mi, s := t.Clock()

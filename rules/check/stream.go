@@ -17,26 +17,36 @@ const (
 	queueBatches = 4
 )
 
-// row is one row of a side: its normalised key and compared values, and
-// every column as the driver returned it (for differences, which show the
-// whole row, and for analyst rules).
+// row is one row of a side, normalised. all holds every column in plan
+// order (side.perm): the key columns, then the compared ones in compare
+// order, then the others; key and vals are its first two parts. The key's
+// text columns as read, trailing spaces included, are kept to query the
+// key again where those matter.
 type row struct {
-	key     []Value
-	vals    []Value
-	raw     []any
+	all     []Value
+	key     []Value // all[:len(key)]
+	vals    []Value // the compared values, after the key in all
+	keyText []string
 	nullKey bool // a key column is NULL
 }
 
 // batch is a run of rows in key order, or the error that ended the stream.
+// vals and texts are the arenas its rows' values live in, kept so that the
+// consumer can hand the batch back for reuse.
 type batch struct {
-	rows []row
-	err  error
+	rows  []row
+	vals  []Value
+	texts []string
+	err   error
 }
 
 // streamSpec says what a reader reads.
 type streamSpec struct {
 	where string // filter on q, "" for none
 	args  []any
+	// free, when set, brings back batches the consumer is done with, to
+	// be filled again instead of allocating new ones.
+	free <-chan batch
 }
 
 // orderError is a problem with the order of a side's rows: a duplicate key
@@ -79,52 +89,40 @@ func (s *side) streamRows(ctx context.Context, spec streamSpec, out chan<- batch
 		return 0, fmt.Errorf("the query returned %d columns, then %d", ncols, len(got))
 	}
 	nk, nv := len(s.key), len(s.cmp)
-	ptrs := make([]any, ncols)
+	sc := newRowScanner(s)
 	var (
 		n        int64
 		prev     = make([]Value, nk)
 		havePrev bool
 		cur      []row
-		vals     []Value // arena for the batch's normalised values
-		raws     []any   // arena for the batch's raw values
-		keyCs    = s.keyCols()
-		cmpCs    = make([]*column, nv)
+		vals     []Value  // arena for the batch's normalised values
+		texts    []string // arena for the key columns' text as read
 	)
-	for i, c := range s.cmp {
-		cmpCs[i] = &s.cols[c]
-	}
 	newBatch := func() {
-		cur = make([]row, 0, batchRows)
-		vals = make([]Value, batchRows*(nk+nv))
-		raws = make([]any, batchRows*ncols)
+		select {
+		case b := <-spec.free:
+			cur, vals, texts = b.rows[:0], b.vals, b.texts
+		default:
+			cur = make([]row, 0, batchRows)
+			vals = make([]Value, batchRows*ncols)
+			texts = make([]string, batchRows*nk)
+		}
 	}
 	newBatch()
 	for rows.Next() {
-		i := len(cur)
-		raw := raws[i*ncols : (i+1)*ncols : (i+1)*ncols]
-		for j := range ptrs {
-			ptrs[j] = &raw[j]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		if err := rows.Scan(sc.ptrs...); err != nil {
 			return n, err
 		}
 		n++
-		base := i * (nk + nv)
-		r := row{key: vals[base : base+nk : base+nk], vals: vals[base+nk : base+nk+nv : base+nk+nv], raw: raw}
-		for j, at := range s.key {
-			v, err := normalize(raw[at], keyCs[j])
-			if err != nil {
-				return n, fmt.Errorf("row %d: key column %q: %w", n, keyCs[j].name, err)
-			}
-			r.key[j] = v
-			r.nullKey = r.nullKey || v.k == KindNull
+		i := len(cur)
+		all := vals[i*ncols : (i+1)*ncols : (i+1)*ncols]
+		r := row{all: all, key: all[:nk:nk], vals: all[nk : nk+nv : nk+nv], keyText: texts[i*nk : (i+1)*nk : (i+1)*nk]}
+		if err := sc.values(r.all, n); err != nil {
+			return n, err
 		}
-		for j, at := range s.cmp {
-			v, err := normalize(raw[at], cmpCs[j])
-			if err != nil {
-				return n, fmt.Errorf("row %d: column %q: %w", n, cmpCs[j].name, err)
-			}
-			r.vals[j] = v
+		for j, at := range s.key {
+			r.keyText[j] = sc.text(at)
+			r.nullKey = r.nullKey || r.key[j].k == KindNull
 		}
 		// Keys with a NULL sort where each engine puts NULLs; the cursor
 		// sets them aside, so they take no part in the order.
@@ -140,7 +138,7 @@ func (s *side) streamRows(ctx context.Context, spec streamSpec, out chan<- batch
 		cur = append(cur, r)
 		if len(cur) == batchRows {
 			select {
-			case out <- batch{rows: cur}:
+			case out <- batch{rows: cur, vals: vals, texts: texts}:
 			case <-ctx.Done():
 				return n, ctx.Err()
 			}
@@ -152,7 +150,7 @@ func (s *side) streamRows(ctx context.Context, spec streamSpec, out chan<- batch
 	}
 	if len(cur) > 0 {
 		select {
-		case out <- batch{rows: cur}:
+		case out <- batch{rows: cur, vals: vals, texts: texts}:
 		case <-ctx.Done():
 			return n, ctx.Err()
 		}
@@ -220,27 +218,38 @@ const maxNullKeyRows = 100000
 type cursor struct {
 	s     *side
 	ch    <-chan batch
-	cur   []row
+	free  chan<- batch // where finished batches go back to the reader; nil: nowhere
+	b     batch        // the batch being read
 	i     int
 	rows  int64
 	nulls []row
 }
 
 // next returns the next row with a complete key, nil at the end, or the
-// stream's error.
+// stream's error. The row is valid until the following call: with free
+// set, its batch is then reused.
 func (c *cursor) next() (*row, error) {
 	for {
-		for c.i >= len(c.cur) {
+		for c.i >= len(c.b.rows) {
+			if c.free != nil && c.b.rows != nil {
+				// The caller is done with the last row handed out: the
+				// batch can be filled again.
+				select {
+				case c.free <- c.b:
+				default:
+				}
+			}
 			b, ok := <-c.ch
 			if !ok {
+				c.b = batch{}
 				return nil, nil
 			}
 			if b.err != nil {
 				return nil, b.err
 			}
-			c.cur, c.i = b.rows, 0
+			c.b, c.i = b, 0
 		}
-		r := &c.cur[c.i]
+		r := &c.b.rows[c.i]
 		c.i++
 		c.rows++
 		if !r.nullKey {
@@ -250,8 +259,8 @@ func (c *cursor) next() (*row, error) {
 			return nil, fmt.Errorf("%s: more than %d rows have a NULL in a key column; filter them out in the query", c.s.describe(), maxNullKeyRows)
 		}
 		// A copy, so that the row does not hold its whole batch.
-		c.nulls = append(c.nulls, row{
-			key: slices.Clone(r.key), vals: slices.Clone(r.vals), raw: slices.Clone(r.raw), nullKey: true,
-		})
+		all := slices.Clone(r.all)
+		nk, nv := len(r.key), len(r.vals)
+		c.nulls = append(c.nulls, row{all: all, key: all[:nk:nk], vals: all[nk : nk+nv : nk+nv], keyText: slices.Clone(r.keyText), nullKey: true})
 	}
 }

@@ -59,10 +59,10 @@ func (k Kind) isNumber() bool { return k == KindInt || k == KindDec }
 //
 // The zero Value is NULL.
 type Value struct {
-	k Kind
+	s string // KindDec: canonical decimal; KindText: the text
 	i int64  // KindInt: the value; KindTime: unix seconds
 	n int32  // KindTime: nanoseconds
-	s string // KindDec: canonical decimal; KindText: the text
+	k Kind
 }
 
 // Null is the NULL value.
@@ -82,6 +82,9 @@ func Time(t time.Time) Value {
 // Number parses a number written as text (an integer, a decimal, an
 // exponent form, NaN or ±Infinity).
 func Number(s string) (Value, error) {
+	if v, ok := plainInt(s); ok {
+		return v, nil
+	}
 	c, ok := canonDecimal(s)
 	if !ok {
 		return Null, fmt.Errorf("not a number: %q", truncate(s, 40))
@@ -89,12 +92,51 @@ func Number(s string) (Value, error) {
 	return decValue(c), nil
 }
 
+// plainInt reads the most common number text, an integer of at most 18
+// digits with an optional fraction of zeros ("42", "-7", "100.00"),
+// without allocating.
+func plainInt(s string) (Value, bool) {
+	if s == "" {
+		return Null, false
+	}
+	i, neg := 0, false
+	if s[0] == '-' {
+		i, neg = 1, true
+	}
+	var n int64
+	digits := 0
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		n = n*10 + int64(s[i]-'0')
+		digits++
+	}
+	if digits == 0 || digits > 18 {
+		return Null, false
+	}
+	if i < len(s) {
+		if s[i] != '.' {
+			return Null, false
+		}
+		for i++; i < len(s); i++ {
+			if s[i] != '0' {
+				return Null, false
+			}
+		}
+	}
+	if neg {
+		n = -n
+	}
+	return Int(n), true
+}
+
 // decValue turns a canonical decimal into a Value, as an integer when it
 // is one that fits int64.
 func decValue(c string) Value {
-	if len(c) <= 20 && !strings.ContainsAny(c, ".NI") {
+	if v, ok := plainInt(c); ok {
+		return v
+	}
+	if len(c) <= 20 && strings.IndexByte(c, '.') < 0 && c != "NaN" && c != "Inf" && c != "-Inf" {
 		if i, err := strconv.ParseInt(c, 10, 64); err == nil {
-			return Int(i)
+			return Int(i) // 19 digits
 		}
 	}
 	return Value{k: KindDec, s: c}
@@ -297,6 +339,9 @@ func canonDecimal(s string) (string, bool) {
 	case "-inf", "-infinity":
 		return "-Inf", true
 	}
+	if strings.IndexByte(s, 'e') < 0 && strings.IndexByte(s, 'E') < 0 {
+		return canonPlain(s)
+	}
 	neg := false
 	switch s[0] {
 	case '-':
@@ -342,6 +387,46 @@ func canonDecimal(s string) (string, bool) {
 		b.WriteString(fp)
 	}
 	return b.String(), true
+}
+
+// canonPlain is canonDecimal for numbers without an exponent, the form
+// databases return: it allocates only when the text is not canonical
+// already (trailing zeros of a DECIMAL's scale, say).
+func canonPlain(s string) (string, bool) {
+	body, neg := s, false
+	switch s[0] {
+	case '-':
+		body, neg = s[1:], true
+	case '+':
+		body = s[1:]
+	}
+	ip, fp, point := strings.Cut(body, ".")
+	if ip == "" && fp == "" || !allDigits(ip) || !allDigits(fp) {
+		return "", false
+	}
+	ip2, fp2 := strings.TrimLeft(ip, "0"), strings.TrimRight(fp, "0")
+	if ip2 == "" {
+		ip2 = "0"
+	}
+	switch {
+	case ip2 == "0" && fp2 == "":
+		return "0", true
+	case s[0] != '+' && len(ip2) == len(ip):
+		// Canonical but for trailing zeros (a DECIMAL's scale): a prefix.
+		n := len(s) - len(fp) + len(fp2)
+		if fp2 == "" && point {
+			n-- // the point goes too
+		}
+		return s[:n], true
+	}
+	sign := ""
+	if neg {
+		sign = "-"
+	}
+	if fp2 == "" {
+		return sign + ip2, true
+	}
+	return sign + ip2 + "." + fp2, true
 }
 
 func allDigits(s string) bool {

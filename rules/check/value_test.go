@@ -256,6 +256,9 @@ func FuzzCanonDecimal(f *testing.F) {
 			t.Fatalf("canonDecimal(%q) = %q: a different number", a, ca)
 		}
 		va, vb := decValue(ca), decValue(cb)
+		if n, err := Number(a); err != nil || !Equal(n, va) {
+			t.Fatalf("Number(%q) = %v, %v; want %v", a, n, err, va)
+		}
 		if got, want := Order(va, vb), ra.Cmp(rb); got != want {
 			t.Fatalf("Order(%s, %s) = %d, want %d", ca, cb, got, want)
 		}
