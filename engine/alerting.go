@@ -23,13 +23,9 @@ import (
 	"github.com/seismo-dev/seismo/series"
 )
 
-// TradingDaysSuffix names a calendar's trading days as a time interval:
-// "cn-stock:trading_days" contains every instant of cn-stock's trading
-// days, where "cn-stock" alone contains only its sessions. The word is
-// active_in's, so that one vocabulary says both.
-const TradingDaysSuffix = ":trading_days"
-
 // sessionsInterval is a calendar as a time interval: its trading sessions.
+// A Calendar is immutable once built, so Contains is safe for concurrent
+// use, as the router requires.
 type sessionsInterval struct{ cal *calendar.Calendar }
 
 func (s sessionsInterval) Contains(t time.Time) bool { return s.cal.InSession(t) }
@@ -42,28 +38,17 @@ func (d tradingDaysInterval) Contains(t time.Time) bool { return d.cal.IsTrading
 
 // CalendarIntervals returns the time intervals the calendars offer to the
 // alert router, by name: "<calendar>" for its trading sessions and
-// "<calendar>:trading_days" for its trading days. A route that should
-// stay quiet outside trading hours names the calendar in
+// "<calendar>:trading_days" (calendar.TradingDaysSuffix) for its trading
+// days, whole — the names the config loader lets routes use. A route that
+// should stay quiet outside trading hours names the calendar in
 // active_time_intervals; one that should not page during them, in
 // mute_time_intervals.
 func CalendarIntervals(cals map[string]*calendar.Calendar) map[string]alert.TimeInterval {
 	out := make(map[string]alert.TimeInterval, 2*len(cals))
 	for name, cal := range cals {
 		out[name] = sessionsInterval{cal}
-		out[name+TradingDaysSuffix] = tradingDaysInterval{cal}
+		out[name+calendar.TradingDaysSuffix] = tradingDaysInterval{cal}
 	}
-	return out
-}
-
-// CalendarIntervalNames lists the time interval names that CalendarIntervals
-// offers for calendars with these names, for validating a configuration
-// before the calendars are built.
-func CalendarIntervalNames(calendars []string) []string {
-	out := make([]string, 0, 2*len(calendars))
-	for _, name := range calendars {
-		out = append(out, name, name+TradingDaysSuffix)
-	}
-	slices.Sort(out)
 	return out
 }
 

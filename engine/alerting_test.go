@@ -16,6 +16,7 @@ import (
 	"github.com/seismo-dev/seismo/alert"
 	"github.com/seismo-dev/seismo/baseline/calendar"
 	"github.com/seismo-dev/seismo/chart"
+	"github.com/seismo-dev/seismo/config"
 	"github.com/seismo-dev/seismo/detector"
 	"github.com/seismo-dev/seismo/series"
 )
@@ -161,9 +162,6 @@ func TestCalendarIntervals(t *testing.T) {
 		t.Fatal(err)
 	}
 	ivs := CalendarIntervals(map[string]*calendar.Calendar{"cn-stock": cal})
-	if got, want := fmt.Sprint(CalendarIntervalNames([]string{"cn-stock"})), "[cn-stock cn-stock:trading_days]"; got != want {
-		t.Errorf("names = %s, want %s", got, want)
-	}
 	if len(ivs) != 2 {
 		t.Fatalf("%d intervals, want 2", len(ivs))
 	}
@@ -187,7 +185,7 @@ func TestCalendarIntervals(t *testing.T) {
 		if got := ivs["cn-stock"].Contains(tc.when); got != tc.session {
 			t.Errorf("cn-stock contains %s = %v, want %v", tc.when, got, tc.session)
 		}
-		if got := ivs["cn-stock"+TradingDaysSuffix].Contains(tc.when.UTC()); got != tc.tradingDay {
+		if got := ivs["cn-stock"+calendar.TradingDaysSuffix].Contains(tc.when.UTC()); got != tc.tradingDay {
 			t.Errorf("cn-stock:trading_days contains %s = %v, want %v", tc.when, got, tc.tradingDay)
 		}
 	}
@@ -323,5 +321,42 @@ receivers: [{name: ops, log_configs: [{}]}]
 				}
 			}
 		})
+	}
+}
+
+// TestConfigNamesCalendars: a configuration whose routes name calendars
+// loads, and the engine hands the calendars to its router (NewManager
+// would refuse a name it is not given).
+func TestConfigNamesCalendars(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+global: {store: {dsn: %q}}
+calendars:
+  cn-stock: {timezone: Asia/Shanghai, sessions: ["09:30-11:30", "13:00-15:00"], weekdays: [mon, tue, wed, thu, fri]}
+sources:
+  applog: {type: file, path: app.log}
+logs:
+  - {name: app, input: applog}
+alerting:
+  route:
+    receiver: ops
+    routes:
+      - {matchers: [team=trading], active_time_intervals: [cn-stock]}
+      - {matchers: [team=batch], mute_time_intervals: ["cn-stock:trading_days"]}
+  receivers: [{name: ops, log_configs: [{}]}]
+`, filepath.Join(dir, "seismo.db"))), filepath.Join(dir, "seismo.yaml"))
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	eng, err := New(context.Background(), cfg, Options{Logger: discardLogger(), Now: func() time.Time { return chartT0 }})
+	if err != nil {
+		t.Fatalf("engine: %v", err)
+	}
+	defer eng.Close()
+	// 09:30 UTC is 17:30 in Shanghai: outside the sessions, on a trading day.
+	eng.Alerts().Fire(alert.Event{Labels: labels.FromStrings("alertname", "a", "team", "trading"), Time: chartT0})
+	as := eng.Alerts().AlertsWithStatus()
+	if len(as) != 1 || fmt.Sprint(as[0].Status.MutedBy) != "[outside cn-stock]" {
+		t.Errorf("alerts %+v, want one muted by [outside cn-stock]", as)
 	}
 }
