@@ -1,7 +1,6 @@
 package check
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -516,6 +515,3 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
-
-// errNotComparable is returned when two values cannot be brought to one kind.
-var errNotComparable = errors.New("values of different kinds")
