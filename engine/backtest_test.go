@@ -328,9 +328,34 @@ func TestSaveTuning(t *testing.T) {
 	if v, _ := e.TuningOf("account_openings"); v.Saved != nil {
 		t.Fatalf("the invalid setting was kept: %+v", v.Saved)
 	}
+	wq := WindowQuery{Monitor: "account_openings", Series: appLabels, From: demoNow.Add(-6 * time.Hour), To: demoNow}
+	before, err := e.SeriesWindow(ctx, wq)
+	if err != nil {
+		t.Fatal(err)
+	}
 	v, err := e.SaveTuning(ctx, "ana", Tuning{Monitor: "account_openings", Detector: Draft{Sensitivity: 0.95, Direction: detector.DirectionDown}, Author: "ana", Note: "quieter"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The series window draws the saved setting's band at once: K falls
+	// from 4.4 to 2.4, so the band narrows by that ratio.
+	after, err := e.SeriesWindow(ctx, wq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for i := range before.Times {
+		wb, wa := before.Upper[i]-before.Expected[i], after.Upper[i]-after.Expected[i]
+		if math.IsNaN(wb) || math.IsNaN(wa) || wb == 0 {
+			continue
+		}
+		if r := wa / wb; math.Abs(r-2.4/4.4) > 1e-6 {
+			t.Fatalf("band at %d narrowed by %v after saving, want %v", before.Times[i], r, 2.4/4.4)
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Fatal("no band to compare")
 	}
 	if v.Effective.Sensitivity != 0.95 || v.Effective.Direction != detector.DirectionDown || v.Configured.Sensitivity != 0.7 {
 		t.Errorf("after saving: %+v", v)

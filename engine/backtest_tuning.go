@@ -201,6 +201,7 @@ func (e *Engine) SaveTuning(ctx context.Context, actor string, t Tuning) (Tuning
 		return TuningView{}, err
 	}
 	m.tuned.td = td
+	e.forgetBands(m.name())
 	e.log.Info("tuning saved", "monitor", m.name(), "actor", actor, "detector", fmt.Sprintf("%+v", td.cfg))
 	return TuningView{Monitor: m.name(), Configured: DraftOf(m.cfg.Detector), Effective: DraftOf(td.cfg), Saved: &t}, nil
 }
@@ -219,6 +220,20 @@ func (e *Engine) DeleteTuning(ctx context.Context, actor, monitor string) (Tunin
 		return TuningView{}, err
 	}
 	m.tuned.td = nil
+	e.forgetBands(m.name())
 	e.log.Info("tuning deleted", "monitor", m.name(), "actor", actor)
 	return TuningView{Monitor: monitor, Configured: DraftOf(m.cfg.Detector), Effective: DraftOf(m.cfg.Detector)}, nil
+}
+
+// forgetBands drops the cached series-window bands of a monitor (series.go)
+// and moves its generation: they were drawn with the previous setting.
+func (e *Engine) forgetBands(monitor string) {
+	e.series.mu.Lock()
+	for k := range e.series.bands {
+		if k.Monitor == monitor {
+			delete(e.series.bands, k)
+		}
+	}
+	e.series.mu.Unlock()
+	e.touch(monitor)
 }

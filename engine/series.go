@@ -459,9 +459,9 @@ func (e *Engine) computeBand(ctx context.Context, m *monitor, q WindowQuery, lbl
 		return nil, fmt.Errorf("fit baseline: %w", err)
 	default:
 		b.model = model.Describe()
-		det := m.det
-		if m.chooser != nil {
-			ch, err := m.chooser.detectorFor(ctx, m.eventLabels(q.Series), history, model, lbls.ranges(q.Series))
+		det, chooser := m.current() // the saved tuning's, if any (backtest_tuning.go)
+		if chooser != nil {
+			ch, err := chooser.detectorFor(ctx, m.eventLabels(q.Series), history, model, lbls.ranges(q.Series))
 			if err != nil {
 				return nil, fmt.Errorf("choose detector: %w", err)
 			}

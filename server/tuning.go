@@ -351,7 +351,6 @@ func (s *Server) putTuning(w http.ResponseWriter, r *http.Request) {
 		s.tuningError(w, r, "save tuning", err)
 		return
 	}
-	s.opts.Engine.LabelsChanged(v.Monitor) // cached windows drew the old band
 	writeJSON(w, http.StatusOK, apiResponse{Status: "success", Data: v})
 }
 
@@ -362,6 +361,5 @@ func (s *Server) deleteTuning(w http.ResponseWriter, r *http.Request) {
 		s.tuningError(w, r, "delete tuning", err)
 		return
 	}
-	s.opts.Engine.LabelsChanged(v.Monitor)
 	writeJSON(w, http.StatusOK, apiResponse{Status: "success", Data: v})
 }
