@@ -574,3 +574,25 @@ func TestNewRejects(t *testing.T) {
 		}
 	}
 }
+
+func TestGraceRecheckTrailingSpaces(t *testing.T) {
+	// SQLite compares trailing spaces: the re-check binds keys as each
+	// side stored them, not only as normalised.
+	dir := t.TempDir()
+	lsrc, _ := sqliteDB(t, dir, "l", "CREATE TABLE t (k TEXT, v TEXT)", "INSERT INTO t VALUES ('A1  ','x'),('B2','x')")
+	rsrc, _ := sqliteDB(t, dir, "r", "CREATE TABLE t (k TEXT, v TEXT)", "INSERT INTO t VALUES ('A1','y'),('B2 ','y')")
+	cfg := Config{Name: "pad", Left: Side{Source: "l", Query: "SELECT * FROM t"}, Right: Side{Source: "r", Query: "SELECT * FROM t"},
+		Key: []string{"k"}, Grace: field.Duration(time.Second)}
+	c, err := New(cfg, map[string]source.Config{"l": lsrc, "r": rsrc}, Options{Sleep: func(context.Context, time.Duration) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Run(t.Context(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []diffSummary{{Kind: KindMismatched, Key: "A1", Columns: "v"}, {Kind: KindMismatched, Key: "B2", Columns: "v"}}
+	if d := cmp.Diff(want, summarize(res)); d != "" {
+		t.Errorf("differences after the re-check (-want +got):\n%s", d)
+	}
+}

@@ -9,8 +9,9 @@ import (
 )
 
 // batchRows is how many rows a reader hands to the merge at once, and
-// queueBatches how many batches may wait: with the one being filled and
-// the one being merged, at most (queueBatches+2)·batchRows rows per side
+// queueBatches how many batches may wait for the merge (and how many
+// merged ones may wait to be filled again): with the one being filled and
+// the one being merged, at most (2·queueBatches+2)·batchRows rows per side
 // are in memory, whatever the size of the tables.
 const (
 	batchRows    = 512
