@@ -547,7 +547,7 @@ func (b *backtest) result(cfg detector.Config, scored []scoredSeries, points boo
 		out.Series = append(out.Series, sr)
 		alerts = append(alerts, as...)
 	}
-	out.Metrics = b.metricsPooled(evIn, out.Series, alerts)
+	out.Metrics = b.metricsPooled(evIn, alerts)
 	sortAlerts(alerts)
 	if len(alerts) > MaxBacktestAlerts {
 		alerts, out.AlertsTruncated = alerts[:MaxBacktestAlerts], true

@@ -191,8 +191,8 @@ func alertCounts(times []time.Time, as []BacktestAlert, anomalies []eval.Window)
 	return c, nil
 }
 
-// metrics measures one or more series: ins, alerts and series are
-// parallel. It is metricsPooled without the per-series results.
+// metrics measures one or more series (ins, alerts and bss are
+// parallel), judging the alerts first.
 func (b *backtest) metrics(ins []eval.Input, alerts [][]BacktestAlert, bss []*btSeries) Metrics {
 	var flat []BacktestAlert
 	labelled := b.labelled()
@@ -203,9 +203,9 @@ func (b *backtest) metrics(ins []eval.Input, alerts [][]BacktestAlert, bss []*bt
 	return b.measure(ins, alerts, flat)
 }
 
-// metricsPooled measures every series of the backtest, given the alerts
-// already judged per series (flat, in any order).
-func (b *backtest) metricsPooled(ins []eval.Input, _ []SeriesResult, flat []BacktestAlert) Metrics {
+// metricsPooled measures every series of the backtest (ins in series
+// order), given their alerts already judged (flat, in any order).
+func (b *backtest) metricsPooled(ins []eval.Input, flat []BacktestAlert) Metrics {
 	per := make([][]BacktestAlert, len(b.series))
 	index := make(map[string]int, len(b.series))
 	for i, bs := range b.series {
