@@ -152,29 +152,29 @@ func credentials(r *http.Request) (string, bool) {
 
 // publicRoutes need no token: probes and scrapers cannot carry one.
 var publicRoutes = map[string]bool{
-	"GET /healthz": true,
-	"GET /readyz":  true,
-	"GET /metrics": true,
+	"GET /healthz":             true,
+	"GET /readyz":              true,
+	"GET /metrics":             true,
+	"GET /api/v1/openapi.json": true, // describes the API, holds no data
 }
 
 // routeRoles overrides the role a route needs; the default is viewer for
 // GET and HEAD and labeler for every other method. Keys are the mux
 // patterns as registered.
 var routeRoles = map[string]store.Role{
-	"GET /api/v1/audit":                     store.RoleAdmin,
-	"GET /api/v1/tokens":                    store.RoleAdmin,
-	"POST /api/v1/tokens":                   store.RoleAdmin,
-	"DELETE /api/v1/tokens/{name}":          store.RoleAdmin,
-	"POST /grafana/metrics":                 store.RoleViewer, // Grafana's JSON datasource reads with POST
-	"POST /grafana/query":                   store.RoleViewer,
-	"POST /grafana/annotations":             store.RoleViewer,
-	"POST /grafana/search":                  store.RoleViewer,
-	"POST /api/v1/backtest":                 store.RoleViewer, // a what-if: computes, writes nothing
-	"POST /api/v1/backtest/sweep":           store.RoleViewer,
-	"POST /api/v1/sweep":                    store.RoleViewer, // tuning.go: what-ifs too
-	"POST /api/v1/evaluate":                 store.RoleViewer,
-	"POST /api/v1/recommend":                store.RoleViewer,
-	"POST /api/v1/monitors/{name}/backtest": store.RoleViewer,
+	"GET /api/v1/audit":            store.RoleAdmin,
+	"GET /api/v1/tokens":           store.RoleAdmin,
+	"POST /api/v1/tokens":          store.RoleAdmin,
+	"DELETE /api/v1/tokens/{name}": store.RoleAdmin,
+	// Grafana's JSON datasource reads with POST.
+	"POST /grafana/metrics":     store.RoleViewer,
+	"POST /grafana/search":      store.RoleViewer,
+	"POST /grafana/query":       store.RoleViewer,
+	"POST /grafana/annotations": store.RoleViewer,
+	// What-ifs of the tuning API: they compute and write nothing.
+	"POST /api/v1/backtest": store.RoleViewer,
+	"POST /api/v1/sweep":    store.RoleViewer,
+	"POST /api/v1/evaluate": store.RoleViewer,
 }
 
 // roleFor returns the role the route pattern needs for method.

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
@@ -206,8 +207,26 @@ func (f *seriesField) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return errors.New("series must be an object of label names to values, or a string such as orders{channel=\"app\"}")
 	}
-	f.Labels = labels.FromMap(m)
-	return nil
+	ls, err := labelSetOf(m)
+	f.Labels = ls
+	return err
+}
+
+// labelSetOf makes a label set of a JSON object. As in Prometheus, a
+// label with an empty value is no label; a name must be UTF-8 and not
+// empty.
+func labelSetOf(m map[string]string) (labels.Labels, error) {
+	b := labels.NewScratchBuilder(len(m))
+	for k, v := range m {
+		if k == "" || !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return labels.EmptyLabels(), fmt.Errorf("series: label names must be non-empty UTF-8, got %q", k)
+		}
+		if v != "" {
+			b.Add(k, v)
+		}
+	}
+	b.Sort()
+	return b.Labels(), nil
 }
 
 // parseSeries reads an exact label set: a JSON object, or a selector
@@ -222,7 +241,7 @@ func parseSeries(s string) (labels.Labels, error) {
 		if err := json.Unmarshal([]byte(s), &m); err != nil {
 			return labels.EmptyLabels(), fmt.Errorf("series %q: %w", s, err)
 		}
-		return labels.FromMap(m), nil
+		return labelSetOf(m)
 	}
 	ms, err := parser.NewParser(parser.Options{}).ParseMetricSelector(s)
 	if err != nil {

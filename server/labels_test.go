@@ -39,7 +39,7 @@ const (
 )
 
 type labelServer struct {
-	t   *testing.T
+	t   testing.TB
 	url string
 	eng *engine.Engine
 }
@@ -48,7 +48,7 @@ type labelServer struct {
 // spike each, its monitor run once. With auth, four tokens are
 // configured (admin, labeler "ana", viewer, labeler "bob"); serverYAML is
 // added under server:.
-func newLabelServer(t *testing.T, auth bool, serverYAML string) *labelServer {
+func newLabelServer(t testing.TB, auth bool, serverYAML string) *labelServer {
 	t.Helper()
 	dir := t.TempDir()
 	var b strings.Builder

@@ -116,6 +116,15 @@ const (
 	MaxLabelSeriesLen = 64 // label pairs in Series
 )
 
+// The range of a label's times: the Unix epoch to the last instant JSON
+// and RFC 3339 can write.
+var (
+	minLabelTime = time.Unix(0, 0).UTC()
+	maxLabelTime = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+)
+
+func inTimeRange(t time.Time) bool { return !t.Before(minLabelTime) && !t.After(maxLabelTime) }
+
 // ErrInvalid wraps every error of Label.Validate (and of a token's
 // validation), so that callers can tell the client's fault (4xx) from the
 // store's (5xx) with errors.Is.
@@ -143,6 +152,8 @@ func (l Label) Validate() error {
 		return bad("from is required")
 	case l.To.IsZero():
 		return bad("to is required (equal to from for a point)")
+	case !inTimeRange(l.From) || !inTimeRange(l.To):
+		return bad("times must lie between %s and %s", minLabelTime.Format(time.RFC3339), maxLabelTime.Format(time.RFC3339))
 	case l.To.Before(l.From):
 		return bad("range ends (%s) before it starts (%s)", l.To.UTC().Format(time.RFC3339Nano), l.From.UTC().Format(time.RFC3339Nano))
 	case !l.Kind.Valid():
