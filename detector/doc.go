@@ -62,36 +62,37 @@
 //
 // Every online family judges a point in O(1) or O(log n) time plus one
 // memmove of at most its window, and allocates nothing in the steady
-// state. Measured per point with gates (go test ./detector -run '^$'
-// -bench 'Stream|AdaptivePush' -benchtime 200000x -cpu 1, AMD EPYC, Go
-// 1.26), medians of three runs on a shared machine, so an idle one is
-// faster:
+// state; docs/detectors.md has the measured figures (go test ./detector
+// -run '^$' -bench Stream -cpu 1 -count 5). About 45 ns of a point is
+// common: the time check (Unix seconds and nanoseconds, not
+// time.Time.After), writing the Result once through an internal pusher
+// and the gates. The rolling-window families add a sortedWindow update
+// (two interleaved binary searches and a memmove, about 40 ns at 200
+// points) and O(1) quantiles; the MAD is found by walking from the
+// previous push's split. distribution_shift moves two sorted windows and
+// recounts its b bins per point, the costliest of the O(log n) families.
 //
-//	static 58 ns, flatline 63, robust 110, zscore 102, no_data 153,
-//	seasonal 163 (no period 158), holtwinters 105, adaptive 136-142,
-//	robust_z 174 (window 500: 190), iqr 189, cusum 195, rate_of_change
-//	193, persistence 3-of-5 on robust_z 189, ewma 218, level_shift 218,
-//	distribution_shift 320-420
+// Two families judge the newest point against a whole window, and are
+// computed incrementally with the same results up to floating-point
+// rounding (the golden test in golden_test.go holds them within 1e-9 of
+// the full recomputation):
 //
-// About 45 ns of that is common: the time check (Unix seconds and
-// nanoseconds, not time.Time.After), writing the Result once through an
-// internal pusher and the gates. The rolling-window families add a
-// sortedWindow update (two interleaved binary searches and a memmove,
-// about 60 ns at 200 points) and O(1) quantiles; the MAD is found by
-// walking from the previous push's split. level_shift updates two
-// windows, ewma a square root more. distribution_shift is above 200 ns
-// by nature: each point moves two sorted windows, re-cuts the b − 1
-// reference quantiles and counts both windows at each edge (walking from
-// the last counts) and sums b divergence terms; fewer recomputations
-// (edges refreshed every few points) would change its results.
+//   - spectral keeps the window's DFT by the sliding-DFT recurrence
+//     (O(n) per point, n = window + extend = 128) and then needs, per
+//     frequency, an amplitude and a root of a product of amplitudes, and
+//     one inverse FFT (O(n log n)): about 4–5 µs a point, where two full
+//     FFTs and 2n logarithms and exponentials took about 17 µs. Every
+//     coefficient of the map changes with every point, so the cost
+//     cannot fall below n non-linear evaluations per point.
+//   - S-H-ESD keeps per-phase sorted pools and the residuals sorted:
+//     a point re-levels the points of the (at most six) phase classes
+//     whose pools changed, about 6·window/period residual moves, and runs
+//     the k = max_anomalies·window ESD steps on the sorted residuals:
+//     about 1.2 µs a point for a 576-point window with a daily period
+//     (165 µs before); without a period the window median moves every
+//     residual, O(window) a point (about 1.8 µs at 1,000).
 //
-// Three detectors recompute a window per point and are exceptions to the
-// online budget: spectral (about 24 µs a point: two 128-point complex
-// FFTs and 128 logarithms and exponentials), S-H-ESD (about 115 µs a
-// point in the stream: the full test over its window of up to 1,000
-// points; its batch form judges a window at a time) and any ensemble
-// that contains one of them (about 26 µs with spectral). Use them in
-// batch (Run) on minute-scale series, or prefer the online families.
+// An ensemble costs the sum of its members.
 //
 // # Bad input
 //
