@@ -363,17 +363,31 @@ seismo_alerts{state="firing"} 1
 seismo_alerts{state="resolved"} 0
 # HELP seismo_notifications_failed_total The total number of failed notification attempts.
 # TYPE seismo_notifications_failed_total counter
+seismo_notifications_failed_total{integration="alertmanager"} 0
+seismo_notifications_failed_total{integration="dingtalk"} 0
+seismo_notifications_failed_total{integration="email"} 0
+seismo_notifications_failed_total{integration="feishu"} 0
 seismo_notifications_failed_total{integration="log"} 0
+seismo_notifications_failed_total{integration="slack"} 0
 seismo_notifications_failed_total{integration="webhook"} 2
+seismo_notifications_failed_total{integration="wecom"} 0
 # HELP seismo_notifications_total The total number of attempted notifications.
 # TYPE seismo_notifications_total counter
+seismo_notifications_total{integration="alertmanager"} 0
+seismo_notifications_total{integration="dingtalk"} 0
+seismo_notifications_total{integration="email"} 0
+seismo_notifications_total{integration="feishu"} 0
 seismo_notifications_total{integration="log"} 0
+seismo_notifications_total{integration="slack"} 0
 seismo_notifications_total{integration="webhook"} 3
+seismo_notifications_total{integration="wecom"} 0
 `), "seismo_alerts", "seismo_notifications_total", "seismo_notifications_failed_total"); err != nil {
 			t.Error(err)
 		}
-		if n := testutil.CollectAndCount(reg, "seismo_notification_latency_seconds"); n != 2 {
-			t.Errorf("%d latency series, want 2", n)
+		// One latency histogram per kind of integration (the eight
+		// above), created up front.
+		if n := testutil.CollectAndCount(reg, "seismo_notification_latency_seconds"); n != 8 {
+			t.Errorf("%d latency series, want 8", n)
 		}
 	})
 }

@@ -7,10 +7,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// integrationNames are the integrations Seismo has; their series are
-// created up front so that a dashboard sees zeros, not gaps.
-var integrationNames = []string{"log", "webhook"}
-
 // metrics are the Manager's metrics, named like Alertmanager's with the
 // seismo namespace.
 type metrics struct {
@@ -40,7 +36,9 @@ func newMetrics(reg prometheus.Registerer, countAlerts func(status string) float
 			Buckets:   []float64{0.001, 0.01, 0.1, 0.5, 1, 5, 10, 15, 20},
 		}, []string{"integration"}),
 	}
-	for _, name := range integrationNames {
+	// The series of every kind of integration (receiverKinds) are created
+	// up front, so that a dashboard sees zeros, not gaps.
+	for _, name := range receiverKinds {
 		m.notifications.WithLabelValues(name)
 		m.notificationsFailed.WithLabelValues(name)
 		m.latency.WithLabelValues(name)
