@@ -487,3 +487,21 @@ func BenchmarkBacktest30d(b *testing.B) {
 		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }
+
+// BenchmarkSweep30d is BenchmarkBacktest30d at the 20 sensitivities of the
+// default grid: the raw scores are shared, so it should cost little more
+// than one backtest.
+func BenchmarkSweep30d(b *testing.B) {
+	e := newDemoEngine(b, b.TempDir(), demoNow)
+	ctx := context.Background()
+	req := SweepRequest{BacktestRequest: BacktestRequest{Monitor: "account_openings", Match: app, From: demoNow.Add(-30 * 24 * time.Hour), To: demoNow}}
+	cpu0 := cpuTime()
+	for b.Loop() {
+		if _, err := e.Sweep(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+}
