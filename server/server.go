@@ -69,7 +69,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/v1/jobs", s.listJobs)
 	s.mux.HandleFunc("GET /api/v1/choices", s.listChoices)
 	s.mux.HandleFunc("GET /api/v1/logs/{stream}/templates", s.listLogTemplates)
-	s.checkRoutes() // consistency checks: runs and differences (checks.go)
+	s.checkRoutes()    // consistency checks: runs and differences (checks.go)
 	s.labelingRoutes() // series, labels, audit, tokens, OpenAPI, Grafana (labels.go)
 
 	s.tuningRoutes() // backtests, sweeps, recommendations, saved tunings, the analyst's page (tuning.go)
