@@ -33,17 +33,26 @@ type AlertmanagerConfig struct {
 	SendResolved *bool             `yaml:"send_resolved,omitempty"` // default true
 	Timeout      field.Duration    `yaml:"timeout,omitempty"`       // per request; default 10s
 	RateLimit    RateLimit         `yaml:"rate_limit,omitempty"`    // default none
+	// HTTPConfig is the HTTP client (proxy, TLS); its authentication
+	// may be used instead of bearer_token and basic_auth, not with them.
+	HTTPConfig *HTTPConfig `yaml:"http_config,omitempty"`
 }
 
 // BasicAuth is HTTP basic authentication.
 type BasicAuth struct {
 	Username string       `yaml:"username,omitempty"`
 	Password field.Secret `yaml:"password,omitempty"`
+	// PasswordFile is Alertmanager's form of password: {file: path}.
+	PasswordFile string `yaml:"password_file,omitempty"`
 }
 
 func (c *AlertmanagerConfig) applyDefaults() {
 	setBool(&c.SendResolved, true)
 	setDuration(&c.Timeout, DefaultWebhookTimeout)
+	fileSecret(&c.BasicAuth.Password, c.BasicAuth.PasswordFile)
+	if c.HTTPConfig != nil {
+		c.HTTPConfig.applyDefaults()
+	}
 }
 
 func (c AlertmanagerConfig) validate() error {
@@ -58,6 +67,13 @@ func (c AlertmanagerConfig) validate() error {
 	}
 	if c.BasicAuth.Username == "" && !c.BasicAuth.Password.IsZero() {
 		errs.Addf("basic_auth.username", "a password needs the user name")
+	}
+	checkFileSecret(&errs, "basic_auth.password", c.BasicAuth.Password, c.BasicAuth.PasswordFile)
+	if h := c.HTTPConfig; h != nil {
+		errs.Add("http_config", h.validate())
+		if (h.BasicAuth != nil || h.Authorization != nil || !h.BearerToken.IsZero()) && (!c.BearerToken.IsZero() || c.BasicAuth.Username != "") {
+			errs.Addf("http_config", "give the credentials either in http_config or as bearer_token/basic_auth, not both")
+		}
 	}
 	for k := range c.Labels {
 		if !legacyLabelName.MatchString(k) {

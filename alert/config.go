@@ -14,11 +14,19 @@ import (
 )
 
 // Config is the alerting section. Its shape is Alertmanager's, so that an
-// Alertmanager configuration's route, inhibit_rules, time_intervals and
-// receivers can be pasted in unchanged; Seismo adds escalation to routes
-// and keeps silences and the notification log in its own store.
+// Alertmanager configuration — global block, templates, route,
+// inhibit_rules, time_intervals and receivers — can be pasted in
+// unchanged; Seismo adds escalation to routes and keeps silences and the
+// notification log in its own store.
 type Config struct {
-	ResolveTimeout field.Duration   `yaml:"resolve_timeout,omitempty"` // resolve an alert not seen for this long (default 5m)
+	// Global holds Alertmanager's global defaults (SMTP, Slack, HTTP
+	// client, resolve_timeout) that integrations inherit.
+	Global GlobalConfig `yaml:"global,omitempty"`
+	// Templates are files of Go templates (globs, relative to the config
+	// file's folder) whose {{ define }} blocks receivers' title, text and
+	// html fields may call, as Alertmanager's templates.
+	Templates      []string         `yaml:"templates,omitempty"`
+	ResolveTimeout field.Duration   `yaml:"resolve_timeout,omitempty"` // resolve an alert not seen for this long (default 5m; also global.resolve_timeout)
 	Route          Route            `yaml:"route"`
 	Receivers      []ReceiverConfig `yaml:"receivers"`
 	// InhibitRules mute alerts while others fire (a critical alert
@@ -182,6 +190,9 @@ func (r *Route) UnmarshalYAML(n *yaml.Node) error {
 // both sides is not inhibited by other alerts that do, so that a rule
 // cannot silence every member of a group.
 type InhibitRule struct {
+	// Name labels the rule for people (newer Alertmanagers have it);
+	// Seismo does not use it.
+	Name           string   `yaml:"name,omitempty"`
 	SourceMatchers []string `yaml:"source_matchers,omitempty"`
 	TargetMatchers []string `yaml:"target_matchers,omitempty"`
 	Equal          []string `yaml:"equal,omitempty"`
@@ -212,11 +223,18 @@ const (
 // alert is its own group.
 const GroupByAll = "..."
 
-// ApplyDefaults fills unset fields. With no receivers it adds a "console"
-// receiver that logs, and points the root route at it if it names none.
-// Child routes are left as written: they inherit from their parents when
-// the tree is compiled.
+// ApplyDefaults fills unset fields: integrations' settings from the
+// global block first, as Alertmanager does (secrets excepted: see
+// Secrets), then Seismo's defaults. Alertmanager's *_file keys become
+// {file: ...} secrets. With no receivers it adds a "console" receiver
+// that logs, and points the root route at it if it names none. Child
+// routes are left as written: they inherit from their parents when the
+// tree is compiled. It may be called more than once.
 func (c *Config) ApplyDefaults() {
+	c.Global.applyDefaults()
+	if c.ResolveTimeout == 0 {
+		c.ResolveTimeout = c.Global.ResolveTimeout
+	}
 	setDuration(&c.ResolveTimeout, DefaultResolveTimeout)
 	setDuration(&c.SilenceRetention, DefaultSilenceRetention)
 	r := &c.Route
@@ -232,8 +250,76 @@ func (c *Config) ApplyDefaults() {
 		}
 	}
 	for i := range c.Receivers {
-		c.Receivers[i].applyDefaults()
+		c.Receivers[i].applyDefaults(&c.Global)
 	}
+}
+
+// ResolvePaths makes the relative file paths of the section relative to
+// dir, the config file's folder: the template globs and the TLS files of
+// e-mail, smtp_tls_config and http_config. Secrets' files are not
+// concerned: the config loader resolves them with the same base. Call it
+// once, after ApplyDefaults.
+func (c *Config) ResolvePaths(dir string) {
+	for i, t := range c.Templates {
+		c.Templates[i] = joinDir(dir, t)
+	}
+	g := &c.Global
+	if g.SMTPTLSConfig != nil {
+		g.SMTPTLSConfig.resolvePaths(dir)
+	}
+	http := func(h *HTTPConfig) {
+		if h != nil {
+			h.TLSConfig.resolvePaths(dir)
+		}
+	}
+	http(g.HTTPConfig)
+	for i := range c.Receivers {
+		r := &c.Receivers[i]
+		for j := range r.EmailConfigs {
+			// A tls_config that ApplyDefaults copied from
+			// smtp_tls_config is a copy: rebased here, once, like the
+			// e-mail's own.
+			r.EmailConfigs[j].TLSConfig.resolvePaths(dir)
+		}
+		for j := range r.WebhookConfigs {
+			http(r.WebhookConfigs[j].HTTPConfig)
+		}
+		for j := range r.SlackConfigs {
+			http(r.SlackConfigs[j].HTTPConfig)
+		}
+		for j := range r.WeComConfigs {
+			http(r.WeComConfigs[j].HTTPConfig)
+		}
+		for j := range r.DingTalkConfigs {
+			http(r.DingTalkConfigs[j].HTTPConfig)
+		}
+		for j := range r.FeishuConfigs {
+			http(r.FeishuConfigs[j].HTTPConfig)
+		}
+		for j := range r.AlertmanagerConfigs {
+			http(r.AlertmanagerConfigs[j].HTTPConfig)
+		}
+	}
+}
+
+// IgnoredSettings lists the Alertmanager settings of the section that
+// Seismo accepts and does not use (the global settings of integrations it
+// does not have, the attachment settings of slack_configs), as field
+// paths relative to the section, so that the engine can tell the user
+// (NewManager logs them).
+func (c *Config) IgnoredSettings() []string {
+	var out []string
+	for _, k := range setAMOnly(reflect.ValueOf(c.Global)) {
+		out = append(out, "global."+k)
+	}
+	for i, r := range c.Receivers {
+		for j, s := range r.SlackConfigs {
+			for _, k := range setAMOnly(reflect.ValueOf(s)) {
+				out = append(out, fmt.Sprintf("receivers[%d].slack_configs[%d].%s", i, j, k))
+			}
+		}
+	}
+	return out
 }
 
 func setDuration(d *field.Duration, def time.Duration) {

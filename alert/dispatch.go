@@ -325,6 +325,9 @@ func (m *Manager) notifyAll(ctx context.Context, g *aggrGroup, receiver string, 
 			}
 			if len(send) > 0 {
 				msg := newMessage(receiver, g.key, g.labels, m.externalURL, send)
+				if escalation {
+					msg.Escalation, msg.EscalateAfter = true, g.route.escalateAfter
+				}
 				res := m.send(ctx, in, msg)
 				f, rs := splitFingerprints(send)
 				m.recordNotification(&NotificationRecord{

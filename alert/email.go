@@ -2,8 +2,6 @@ package alert
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
@@ -11,12 +9,12 @@ import (
 	"net"
 	"net/mail"
 	"net/textproto"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/seismo-dev/seismo/config/field"
@@ -40,18 +38,27 @@ const (
 
 // EmailConfig sends mail through an SMTP smarthost: an HTML body with the
 // charts of the firing alerts inline, and a plain-text alternative. The
-// field names are Alertmanager's.
+// field names are Alertmanager's; from, smarthost, hello, the auth_*
+// fields, require_tls and tls_config default to the global block's smtp_*
+// settings, as in Alertmanager.
 type EmailConfig struct {
-	To        AddressList `yaml:"to"`        // one or more addresses; a comma-separated string works too
-	From      string      `yaml:"from"`      // "Seismo <seismo@example.com>"
-	Smarthost string      `yaml:"smarthost"` // host:port
-	// Hello is the name given in EHLO; default "localhost".
+	To        AddressList `yaml:"to"`                  // one or more addresses; a comma-separated string works too
+	From      string      `yaml:"from,omitempty"`      // "Seismo <seismo@example.com>"; default global.smtp_from
+	Smarthost string      `yaml:"smarthost,omitempty"` // host:port; default global.smtp_smarthost
+	// Hello is the name given in EHLO; default global.smtp_hello,
+	// "localhost".
 	Hello string `yaml:"hello,omitempty"`
 
 	AuthUsername string       `yaml:"auth_username,omitempty"`
 	AuthPassword field.Secret `yaml:"auth_password,omitempty"`
+	// AuthPasswordFile is Alertmanager's form of auth_password: {file: …}.
+	AuthPasswordFile string `yaml:"auth_password_file,omitempty"`
 	// AuthSecret is the CRAM-MD5 shared secret (Alertmanager's field).
-	AuthSecret field.Secret `yaml:"auth_secret,omitempty"`
+	AuthSecret     field.Secret `yaml:"auth_secret,omitempty"`
+	AuthSecretFile string       `yaml:"auth_secret_file,omitempty"`
+	// AuthIdentity is the authorization identity of PLAIN (RFC 4616),
+	// usually empty; other mechanisms have none and ignore it.
+	AuthIdentity string `yaml:"auth_identity,omitempty"`
 	// AuthMechanism: plain, login or cram-md5. Default: cram-md5 with
 	// auth_secret, otherwise the strongest the server offers (SCRAM,
 	// CRAM-MD5, PLAIN, LOGIN; PLAIN and LOGIN only over TLS).
@@ -80,13 +87,10 @@ type EmailConfig struct {
 	SendResolved *bool          `yaml:"send_resolved,omitempty"` // default true
 	Timeout      field.Duration `yaml:"timeout,omitempty"`       // one SMTP conversation; default 30s
 	RateLimit    RateLimit      `yaml:"rate_limit,omitempty"`    // default none
-}
 
-// TLSConfig is the TLS client configuration of an integration.
-type TLSConfig struct {
-	CAFile             string `yaml:"ca_file,omitempty"`     // PEM certificates to trust, instead of the system's
-	ServerName         string `yaml:"server_name,omitempty"` // default the host
-	InsecureSkipVerify bool   `yaml:"insecure_skip_verify,omitempty"`
+	// defs are the definitions of Config.Templates that the templates
+	// may call; set by the Manager (and Validate), nil for the defaults.
+	defs *templateLib
 }
 
 // AddressList is a list of mail addresses, written as a YAML list or as
@@ -136,6 +140,8 @@ func splitAddresses(s string) []string {
 }
 
 func (c *EmailConfig) applyDefaults() {
+	fileSecret(&c.AuthPassword, c.AuthPasswordFile)
+	fileSecret(&c.AuthSecret, c.AuthSecretFile)
 	setBool(&c.SendResolved, true)
 	setBool(&c.RequireTLS, true)
 	setBool(&c.Charts, true)
@@ -161,13 +167,17 @@ func (c EmailConfig) validate() error {
 		}
 	}
 	if c.From == "" {
-		errs.Addf("from", "required")
-	} else if _, err := mail.ParseAddress(c.From); err != nil {
-		errs.Addf("from", "invalid address %q", c.From)
+		errs.Addf("from", "required (here or as global.smtp_from)")
+	} else if err := checkAddress(c.From); err != nil {
+		errs.Add("from", err)
 	}
-	if _, _, err := splitSmarthost(c.Smarthost); err != nil {
+	if c.Smarthost == "" {
+		errs.Addf("smarthost", "required (here or as global.smtp_smarthost)")
+	} else if _, _, err := splitSmarthost(c.Smarthost); err != nil {
 		errs.Add("smarthost", err)
 	}
+	checkFileSecret(&errs, "auth_password", c.AuthPassword, c.AuthPasswordFile)
+	checkFileSecret(&errs, "auth_secret", c.AuthSecret, c.AuthSecretFile)
 	switch strings.ToLower(c.AuthMechanism) {
 	case "", AuthPlain, AuthLogin:
 	case AuthCRAMMD5:
@@ -180,11 +190,7 @@ func (c EmailConfig) validate() error {
 	if c.AuthUsername == "" && (!c.AuthPassword.IsZero() || !c.AuthSecret.IsZero()) {
 		errs.Addf("auth_username", "a password or secret needs the user name")
 	}
-	if c.TLSConfig.CAFile != "" {
-		if _, err := os.Stat(c.TLSConfig.CAFile); err != nil {
-			errs.Addf("tls_config.ca_file", "cannot read %s", c.TLSConfig.CAFile)
-		}
-	}
+	errs.Add("tls_config", c.TLSConfig.validate())
 	if c.Timeout < 0 {
 		errs.Addf("timeout", "must not be negative")
 	}
@@ -192,6 +198,14 @@ func (c EmailConfig) validate() error {
 		errs.Add("", err)
 	}
 	return errs.Err()
+}
+
+// checkAddress checks one mail address ("Name <a@b>" or "a@b").
+func checkAddress(a string) error {
+	if _, err := mail.ParseAddress(a); err != nil {
+		return fmt.Errorf("invalid address %q", a)
+	}
+	return nil
 }
 
 // splitSmarthost parses host:port.
@@ -219,7 +233,7 @@ func (c EmailConfig) templates(now func() time.Time, logger *slog.Logger) (*temp
 		// empty rather than wrong.
 		specs = append(specs, templateSpec{name: "headers." + k, src: v})
 	}
-	return newTemplateSet(specs, c.Timezone, now, logger)
+	return newTemplateSet(specs, c.defs, c.Timezone, now, logger)
 }
 
 // Email sends notifications by mail.
@@ -263,20 +277,9 @@ func NewEmail(cfg EmailConfig, now func() time.Time, logger *slog.Logger) (*Emai
 		e.headers = append(e.headers, k)
 	}
 
-	tc := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.TLSConfig.InsecureSkipVerify} //nolint:gosec // the operator's choice, off by default
-	if cfg.TLSConfig.ServerName != "" {
-		tc.ServerName = cfg.TLSConfig.ServerName
-	}
-	if cfg.TLSConfig.CAFile != "" {
-		pem, err := os.ReadFile(cfg.TLSConfig.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("tls_config.ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("tls_config.ca_file: no PEM certificate in %s", cfg.TLSConfig.CAFile)
-		}
-		tc.RootCAs = pool
+	tc, err := cfg.TLSConfig.build(host)
+	if err != nil {
+		return nil, err
 	}
 	timeout := orDefault(cfg.Timeout.Std(), DefaultEmailTimeout)
 	e.opts = []gomail.Option{gomail.WithPort(port), gomail.WithTimeout(timeout), gomail.WithHELO(e.hello), gomail.WithTLSConfig(tc)}
@@ -315,7 +318,15 @@ func NewEmail(cfg EmailConfig, now func() time.Time, logger *slog.Logger) (*Emai
 		if mech == gomail.SMTPAuthCramMD5 && secret != "" {
 			password = secret // CRAM-MD5 keys its HMAC with the shared secret
 		}
-		e.opts = append(e.opts, gomail.WithSMTPAuth(mech), gomail.WithUsername(cfg.AuthUsername), gomail.WithPassword(password))
+		switch {
+		case cfg.AuthIdentity != "" && (mech == gomail.SMTPAuthPlain || mech == gomail.SMTPAuthAutoDiscover):
+			// Only PLAIN carries an authorization identity; go-mail's
+			// own PLAIN sends none, so give it the mechanism itself
+			// (which, like go-mail's, refuses an unencrypted connection).
+			e.opts = append(e.opts, gomail.WithSMTPAuthCustom(smtp.PlainAuth(cfg.AuthIdentity, cfg.AuthUsername, password, host, false)))
+		default:
+			e.opts = append(e.opts, gomail.WithSMTPAuth(mech), gomail.WithUsername(cfg.AuthUsername), gomail.WithPassword(password))
+		}
 	}
 	return e, nil
 }

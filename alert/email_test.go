@@ -325,7 +325,7 @@ func emailConfig(p *smtpPeer, edit func(*EmailConfig)) EmailConfig {
 		edit(&c)
 	}
 	rc := ReceiverConfig{Name: "ops", EmailConfigs: []EmailConfig{c}}
-	rc.applyDefaults()
+	rc.applyDefaults(&GlobalConfig{})
 	return rc.EmailConfigs[0]
 }
 

@@ -173,8 +173,14 @@ func NewManager(cfg Config, opts Options) (*Manager, error) {
 		m.nlog = NewMemoryLog()
 	}
 	m.nlog = &stateLog{NotificationLog: m.nlog, m: m}
+	for _, k := range cfg.IgnoredSettings() {
+		m.logger.Warn("alerting: Alertmanager setting ignored (Seismo has no use for it)", "field", "alerting."+k)
+	}
+	for _, w := range rt.templateWarnings {
+		m.logger.Warn("alerting: template pattern matches no file", "field", "alerting."+w)
+	}
 	for _, rc := range cfg.Receivers {
-		ints, err := buildIntegrations(rc, opts, m.logger)
+		ints, err := buildIntegrations(rc, &m.cfg.Global, rt.templates, opts, m.logger)
 		if err != nil {
 			return nil, err
 		}

@@ -24,6 +24,13 @@ type Message struct {
 	ExternalURL       string
 	Alerts            []*Alert // sorted by label set; do not modify
 
+	// Escalation marks a notification to a route's escalate_to
+	// receiver: its firing alerts were neither acknowledged nor resolved
+	// EscalateAfter after they started. Templates show it ("ESCALATED:
+	// not acknowledged within 30m").
+	Escalation    bool
+	EscalateAfter time.Duration
+
 	// charts draws an alert's chart for the receivers that show one; nil
 	// when the engine draws none.
 	charts ChartFunc

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"time"
 
@@ -25,6 +27,26 @@ type ReceiverConfig struct {
 	DingTalkConfigs     []DingTalkConfig     `yaml:"dingtalk_configs,omitempty"`
 	FeishuConfigs       []FeishuConfig       `yaml:"feishu_configs,omitempty"`
 	AlertmanagerConfigs []AlertmanagerConfig `yaml:"alertmanager_configs,omitempty"`
+
+	// Alertmanager's integrations that Seismo does not have. They are
+	// read only to be refused by Validate with an error that names them
+	// and the supported kinds (see unsupportedKinds), rather than as
+	// unknown fields.
+	PagerdutyConfigs  amOnly `yaml:"pagerduty_configs,omitempty"`
+	OpsGenieConfigs   amOnly `yaml:"opsgenie_configs,omitempty"`
+	VictorOpsConfigs  amOnly `yaml:"victorops_configs,omitempty"`
+	PushoverConfigs   amOnly `yaml:"pushover_configs,omitempty"`
+	WeChatConfigs     amOnly `yaml:"wechat_configs,omitempty"`
+	SNSConfigs        amOnly `yaml:"sns_configs,omitempty"`
+	TelegramConfigs   amOnly `yaml:"telegram_configs,omitempty"`
+	DiscordConfigs    amOnly `yaml:"discord_configs,omitempty"`
+	WebexConfigs      amOnly `yaml:"webex_configs,omitempty"`
+	MSTeamsConfigs    amOnly `yaml:"msteams_configs,omitempty"`
+	MSTeamsV2Configs  amOnly `yaml:"msteamsv2_configs,omitempty"`
+	JiraConfigs       amOnly `yaml:"jira_configs,omitempty"`
+	RocketchatConfigs amOnly `yaml:"rocketchat_configs,omitempty"`
+	MattermostConfigs amOnly `yaml:"mattermost_configs,omitempty"`
+	IncidentioConfigs amOnly `yaml:"incidentio_configs,omitempty"`
 }
 
 // LogConfig writes notifications to the engine's log (the console).
@@ -34,7 +56,10 @@ type LogConfig struct {
 
 // WebhookConfig posts Alertmanager-compatible (version 4) JSON to a URL.
 type WebhookConfig struct {
-	URL          field.Secret   `yaml:"url"`
+	URL field.Secret `yaml:"url"`
+	// URLFile is Alertmanager's form of url: {file: path}.
+	URLFile      string         `yaml:"url_file,omitempty"`
+	HTTPConfig   *HTTPConfig    `yaml:"http_config,omitempty"`   // default the global http_config
 	MaxAlerts    int            `yaml:"max_alerts,omitempty"`    // 0 = all
 	Timeout      field.Duration `yaml:"timeout,omitempty"`       // per request; default 10s
 	SendResolved *bool          `yaml:"send_resolved,omitempty"` // default true
@@ -52,8 +77,10 @@ const (
 	DefaultEmailTimeout = 30 * time.Second
 )
 
-// applyDefaults fills the unset fields of the receiver's integrations.
-func (rc *ReceiverConfig) applyDefaults() {
+// applyDefaults fills the unset fields of the receiver's integrations:
+// first from the global block g, as Alertmanager does, then with Seismo's
+// defaults.
+func (rc *ReceiverConfig) applyDefaults(g *GlobalConfig) {
 	for j := range rc.LogConfigs {
 		if rc.LogConfigs[j].Level == "" {
 			rc.LogConfigs[j].Level = "info"
@@ -61,10 +88,15 @@ func (rc *ReceiverConfig) applyDefaults() {
 	}
 	for j := range rc.WebhookConfigs {
 		w := &rc.WebhookConfigs[j]
+		fileSecret(&w.URL, w.URLFile)
 		setDuration(&w.Timeout, DefaultWebhookTimeout)
 		setBool(&w.SendResolved, true)
+		if w.HTTPConfig != nil {
+			w.HTTPConfig.applyDefaults()
+		}
 	}
 	for j := range rc.EmailConfigs {
+		g.inheritEmail(&rc.EmailConfigs[j])
 		rc.EmailConfigs[j].applyDefaults()
 	}
 	for j := range rc.SlackConfigs {
@@ -107,9 +139,20 @@ type ChatConfig struct {
 	Timeout      field.Duration `yaml:"timeout,omitempty"`       // per request; default 10s
 	// RateLimit paces the robot; default 20/1m, "none" lifts it.
 	RateLimit RateLimit `yaml:"rate_limit,omitempty"`
+	// HTTPConfig is the HTTP client (proxy, TLS, authentication);
+	// default the global http_config.
+	HTTPConfig *HTTPConfig `yaml:"http_config,omitempty"`
+
+	// defs are the definitions of Config.Templates that the title and
+	// text may call; set by the Manager (and Validate) when it builds
+	// the integration, nil for the defaults alone.
+	defs *templateLib
 }
 
 func (c *ChatConfig) applyDefaults(rate RateLimit) {
+	if c.HTTPConfig != nil {
+		c.HTTPConfig.applyDefaults()
+	}
 	setBool(&c.SendResolved, true)
 	setDuration(&c.Timeout, DefaultWebhookTimeout)
 	if c.MaxMessages == 0 {
@@ -129,6 +172,9 @@ func (c ChatConfig) validate(titleDef, textDef string) error {
 	if c.Timeout < 0 {
 		errs.Addf("timeout", "must not be negative")
 	}
+	if c.HTTPConfig != nil {
+		errs.Add("http_config", c.HTTPConfig.validate())
+	}
 	if _, err := c.templates(titleDef, textDef, nil, nil); err != nil {
 		errs.Add("", err)
 	}
@@ -140,7 +186,7 @@ func (c ChatConfig) templates(titleDef, textDef string, now func() time.Time, lo
 	return newTemplateSet([]templateSpec{
 		{name: "title", src: c.Title, def: titleDef},
 		{name: "text", src: c.Text, def: textDef},
-	}, c.Timezone, now, logger)
+	}, c.defs, c.Timezone, now, logger)
 }
 
 // renderer returns the chat renderer of c for a channel's size limit.
@@ -148,9 +194,10 @@ func (c ChatConfig) renderer(tmpl *templateSet, fits func(chatPart) bool, cut fu
 	return &chatRenderer{tmpl: tmpl, maxParts: max(c.MaxMessages, 1), maxTitle: maxChatTitle, fits: fits, cut: cut}
 }
 
-// validateReceivers checks the receivers and returns the index of each
-// name, for the routes to refer to.
-func validateReceivers(rcs []ReceiverConfig) (map[string]int, field.List) {
+// validateReceivers checks the receivers, with what they inherit from
+// the global block g and the template definitions defs they may call, and
+// returns the index of each name, for the routes to refer to.
+func validateReceivers(rcs []ReceiverConfig, g *GlobalConfig, defs *templateLib) (map[string]int, field.List) {
 	var errs field.List
 	names := make(map[string]int, len(rcs))
 	for i, rc := range rcs {
@@ -163,6 +210,9 @@ func validateReceivers(rcs []ReceiverConfig) (map[string]int, field.List) {
 		default:
 			names[rc.Name] = i
 		}
+		for _, key := range setAMOnly(reflect.ValueOf(rc)) {
+			errs.Add(p+"."+key, unsupportedKindError(key))
+		}
 		for j, lc := range rc.LogConfigs {
 			if _, err := parseLevel(lc.Level); err != nil {
 				errs.Add(fmt.Sprintf("%s.log_configs[%d].level", p, j), err)
@@ -172,18 +222,25 @@ func validateReceivers(rcs []ReceiverConfig) (map[string]int, field.List) {
 			errs.Add(fmt.Sprintf("%s.webhook_configs[%d]", p, j), c.validate())
 		}
 		for j, c := range rc.EmailConfigs {
+			c = g.emailWithSecrets(c)
+			c.defs = defs
 			errs.Add(fmt.Sprintf("%s.email_configs[%d]", p, j), c.validate())
 		}
 		for j, c := range rc.SlackConfigs {
+			c = g.slackWithSecrets(c)
+			c.defs = defs
 			errs.Add(fmt.Sprintf("%s.slack_configs[%d]", p, j), c.validate())
 		}
 		for j, c := range rc.WeComConfigs {
+			c.defs = defs
 			errs.Add(fmt.Sprintf("%s.wecom_configs[%d]", p, j), c.validate())
 		}
 		for j, c := range rc.DingTalkConfigs {
+			c.defs = defs
 			errs.Add(fmt.Sprintf("%s.dingtalk_configs[%d]", p, j), c.validate())
 		}
 		for j, c := range rc.FeishuConfigs {
+			c.defs = defs
 			errs.Add(fmt.Sprintf("%s.feishu_configs[%d]", p, j), c.validate())
 		}
 		for j, c := range rc.AlertmanagerConfigs {
@@ -195,7 +252,11 @@ func validateReceivers(rcs []ReceiverConfig) (map[string]int, field.List) {
 
 func (w WebhookConfig) validate() error {
 	var errs field.List
+	checkFileSecret(&errs, "url", w.URL, w.URLFile)
 	errs.Add("url", checkSecretURL(w.URL, true))
+	if w.HTTPConfig != nil {
+		errs.Add("http_config", w.HTTPConfig.validate())
+	}
 	if w.MaxAlerts < 0 {
 		errs.Addf("max_alerts", "must not be negative (0 sends all alerts)")
 	}
@@ -265,9 +326,14 @@ type SecretRef struct {
 	Secret *field.Secret
 }
 
-// Secrets returns every secret of the receivers (URLs, tokens,
-// passwords), so that the config loader can resolve them with the config
-// file's folder as the base of {file: ...}.
+// Secrets returns every secret of the global block and the receivers
+// (URLs, tokens, passwords, http_config credentials), so that the config
+// loader can resolve them with the config file's folder as the base of
+// {file: ...} — and of Alertmanager's *_file keys, which ApplyDefaults
+// turns into {file: ...} secrets, so call it after ApplyDefaults.
+// Secrets that integrations inherit from the global block are listed
+// once, at the global block: the integrations take the resolved values
+// when they are built.
 func (c *Config) Secrets() []SecretRef {
 	var out []SecretRef
 	add := func(path string, s *field.Secret) {
@@ -275,11 +341,17 @@ func (c *Config) Secrets() []SecretRef {
 			out = append(out, SecretRef{Path: path, Secret: s})
 		}
 	}
+	c.Global.secrets(add)
 	for i := range c.Receivers {
 		r := &c.Receivers[i]
 		p := fmt.Sprintf("receivers[%d]", i)
 		for j := range r.WebhookConfigs {
-			add(fmt.Sprintf("%s.webhook_configs[%d].url", p, j), &r.WebhookConfigs[j].URL)
+			w := &r.WebhookConfigs[j]
+			q := fmt.Sprintf("%s.webhook_configs[%d]", p, j)
+			add(q+".url", &w.URL)
+			if w.HTTPConfig != nil {
+				w.HTTPConfig.secrets(q+".http_config", add)
+			}
 		}
 		for j := range r.EmailConfigs {
 			e := &r.EmailConfigs[j]
@@ -292,28 +364,45 @@ func (c *Config) Secrets() []SecretRef {
 			q := fmt.Sprintf("%s.slack_configs[%d]", p, j)
 			add(q+".api_url", &s.APIURL)
 			add(q+".app_token", &s.AppToken)
+			chatHTTPSecrets(q, &s.ChatConfig, add)
 		}
 		for j := range r.WeComConfigs {
-			add(fmt.Sprintf("%s.wecom_configs[%d].url", p, j), &r.WeComConfigs[j].URL)
-			add(fmt.Sprintf("%s.wecom_configs[%d].key", p, j), &r.WeComConfigs[j].Key)
+			q := fmt.Sprintf("%s.wecom_configs[%d]", p, j)
+			add(q+".url", &r.WeComConfigs[j].URL)
+			add(q+".key", &r.WeComConfigs[j].Key)
+			chatHTTPSecrets(q, &r.WeComConfigs[j].ChatConfig, add)
 		}
 		for j := range r.DingTalkConfigs {
-			add(fmt.Sprintf("%s.dingtalk_configs[%d].url", p, j), &r.DingTalkConfigs[j].URL)
-			add(fmt.Sprintf("%s.dingtalk_configs[%d].access_token", p, j), &r.DingTalkConfigs[j].AccessToken)
-			add(fmt.Sprintf("%s.dingtalk_configs[%d].secret", p, j), &r.DingTalkConfigs[j].Secret)
+			q := fmt.Sprintf("%s.dingtalk_configs[%d]", p, j)
+			add(q+".url", &r.DingTalkConfigs[j].URL)
+			add(q+".access_token", &r.DingTalkConfigs[j].AccessToken)
+			add(q+".secret", &r.DingTalkConfigs[j].Secret)
+			chatHTTPSecrets(q, &r.DingTalkConfigs[j].ChatConfig, add)
 		}
 		for j := range r.FeishuConfigs {
-			add(fmt.Sprintf("%s.feishu_configs[%d].url", p, j), &r.FeishuConfigs[j].URL)
-			add(fmt.Sprintf("%s.feishu_configs[%d].secret", p, j), &r.FeishuConfigs[j].Secret)
+			q := fmt.Sprintf("%s.feishu_configs[%d]", p, j)
+			add(q+".url", &r.FeishuConfigs[j].URL)
+			add(q+".secret", &r.FeishuConfigs[j].Secret)
+			chatHTTPSecrets(q, &r.FeishuConfigs[j].ChatConfig, add)
 		}
 		for j := range r.AlertmanagerConfigs {
 			a := &r.AlertmanagerConfigs[j]
 			q := fmt.Sprintf("%s.alertmanager_configs[%d]", p, j)
 			add(q+".bearer_token", &a.BearerToken)
 			add(q+".basic_auth.password", &a.BasicAuth.Password)
+			if a.HTTPConfig != nil {
+				a.HTTPConfig.secrets(q+".http_config", add)
+			}
 		}
 	}
 	return out
+}
+
+// chatHTTPSecrets lists the secrets of a chat integration's http_config.
+func chatHTTPSecrets(prefix string, c *ChatConfig, add func(string, *field.Secret)) {
+	if c.HTTPConfig != nil {
+		c.HTTPConfig.secrets(prefix+".http_config", add)
+	}
 }
 
 // resolved returns s's value, resolving an {env}/{file} secret the config
@@ -330,8 +419,9 @@ func resolved(s field.Secret) (string, error) {
 }
 
 // buildIntegrations returns the integrations of a receiver, in the order
-// of its configuration.
-func buildIntegrations(rc ReceiverConfig, opts Options, logger *slog.Logger) ([]integration, error) {
+// of its configuration, with what they inherit from the global block g
+// (its secrets and http_config) and the template definitions defs.
+func buildIntegrations(rc ReceiverConfig, g *GlobalConfig, defs *templateLib, opts Options, logger *slog.Logger) ([]integration, error) {
 	var ints []integration
 	add := func(kind string, i int, sendResolved *bool, rate RateLimit, n Notifier, err error) error {
 		if err != nil {
@@ -343,6 +433,23 @@ func buildIntegrations(rc ReceiverConfig, opts Options, logger *slog.Logger) ([]
 		})
 		return nil
 	}
+	// client returns the HTTP client of an integration: its own
+	// http_config, else the global one (whole for Alertmanager's
+	// integrations, transport only for Seismo's own).
+	client := func(own *HTTPConfig, amKind bool) (*http.Client, error) {
+		h := own
+		if h == nil {
+			h = g.HTTPConfig
+			if !amKind {
+				h = h.transportOnly()
+			}
+		}
+		c, err := h.client(opts.Client)
+		if err != nil {
+			return nil, fmt.Errorf("http_config: %w", err)
+		}
+		return c, nil
+	}
 	for i, c := range rc.LogConfigs {
 		n, err := NewLogNotifier(c, logger)
 		if err := add("log", i, nil, RateLimit{}, n, err); err != nil {
@@ -350,43 +457,74 @@ func buildIntegrations(rc ReceiverConfig, opts Options, logger *slog.Logger) ([]
 		}
 	}
 	for i, c := range rc.WebhookConfigs {
-		n, err := NewWebhook(c, opts.Client)
+		hc, err := client(c.HTTPConfig, true)
+		var n Notifier
+		if err == nil {
+			n, err = NewWebhook(c, hc)
+		}
 		if err := add("webhook", i, c.SendResolved, c.RateLimit, n, err); err != nil {
 			return nil, err
 		}
 	}
 	for i, c := range rc.EmailConfigs {
+		c = g.emailWithSecrets(c)
+		c.defs = defs
 		n, err := NewEmail(c, opts.Now, logger)
 		if err := add("email", i, c.SendResolved, c.RateLimit, n, err); err != nil {
 			return nil, err
 		}
 	}
 	for i, c := range rc.SlackConfigs {
-		n, err := NewSlack(c, opts.Client, opts.Now, logger)
+		c = g.slackWithSecrets(c)
+		c.defs = defs
+		hc, err := client(c.HTTPConfig, true)
+		var n Notifier
+		if err == nil {
+			n, err = NewSlack(c, hc, opts.Now, logger)
+		}
 		if err := add("slack", i, c.SendResolved, c.RateLimit, n, err); err != nil {
 			return nil, err
 		}
 	}
 	for i, c := range rc.WeComConfigs {
-		n, err := NewWeCom(c, opts.Client, opts.Now, logger)
+		c.defs = defs
+		hc, err := client(c.HTTPConfig, false)
+		var n Notifier
+		if err == nil {
+			n, err = NewWeCom(c, hc, opts.Now, logger)
+		}
 		if err := add("wecom", i, c.SendResolved, c.RateLimit, n, err); err != nil {
 			return nil, err
 		}
 	}
 	for i, c := range rc.DingTalkConfigs {
-		n, err := NewDingTalk(c, opts.Client, opts.Now, logger)
+		c.defs = defs
+		hc, err := client(c.HTTPConfig, false)
+		var n Notifier
+		if err == nil {
+			n, err = NewDingTalk(c, hc, opts.Now, logger)
+		}
 		if err := add("dingtalk", i, c.SendResolved, c.RateLimit, n, err); err != nil {
 			return nil, err
 		}
 	}
 	for i, c := range rc.FeishuConfigs {
-		n, err := NewFeishu(c, opts.Client, opts.Now, logger)
+		c.defs = defs
+		hc, err := client(c.HTTPConfig, false)
+		var n Notifier
+		if err == nil {
+			n, err = NewFeishu(c, hc, opts.Now, logger)
+		}
 		if err := add("feishu", i, c.SendResolved, c.RateLimit, n, err); err != nil {
 			return nil, err
 		}
 	}
 	for i, c := range rc.AlertmanagerConfigs {
-		n, err := NewAlertmanager(c, opts.Client)
+		hc, err := client(c.HTTPConfig, false)
+		var n Notifier
+		if err == nil {
+			n, err = NewAlertmanager(c, hc)
+		}
 		if err := add("alertmanager", i, c.SendResolved, c.RateLimit, n, err); err != nil {
 			return nil, err
 		}

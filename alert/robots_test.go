@@ -145,7 +145,7 @@ func weComConfig(p *robotPeer, edit func(*WeComConfig)) WeComConfig {
 		edit(&c)
 	}
 	rc := ReceiverConfig{Name: "ops", WeComConfigs: []WeComConfig{c}}
-	rc.applyDefaults()
+	rc.applyDefaults(&GlobalConfig{})
 	return rc.WeComConfigs[0]
 }
 
@@ -472,7 +472,7 @@ func dingTalkConfig(p *robotPeer, edit func(*DingTalkConfig)) DingTalkConfig {
 		edit(&c)
 	}
 	rc := ReceiverConfig{Name: "ops", DingTalkConfigs: []DingTalkConfig{c}}
-	rc.applyDefaults()
+	rc.applyDefaults(&GlobalConfig{})
 	return rc.DingTalkConfigs[0]
 }
 
@@ -586,7 +586,7 @@ func feishuConfig(p *robotPeer, edit func(*FeishuConfig)) FeishuConfig {
 		edit(&c)
 	}
 	rc := ReceiverConfig{Name: "ops", FeishuConfigs: []FeishuConfig{c}}
-	rc.applyDefaults()
+	rc.applyDefaults(&GlobalConfig{})
 	return rc.FeishuConfigs[0]
 }
 

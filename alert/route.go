@@ -46,6 +46,10 @@ type routing struct {
 	intervals      map[string]TimeInterval
 	resolveTimeout time.Duration
 	retention      time.Duration
+	// templates are the defaults and the definitions of the template
+	// files; templateWarnings, the globs that matched no file.
+	templates        *templateLib
+	templateWarnings []string
 }
 
 // compileConfig checks c and compiles it. intervals holds the time
@@ -72,7 +76,15 @@ func compileConfig(c *Config, calendars map[string]TimeInterval) (*routing, fiel
 		rt.retention = DefaultSilenceRetention
 	}
 
-	names, rerrs := validateReceivers(c.Receivers)
+	errs.Add("global", c.Global.validate())
+	if g := c.Global.ResolveTimeout; g != 0 && c.ResolveTimeout != 0 && g != c.ResolveTimeout {
+		errs.Addf("global.resolve_timeout", "resolve_timeout is also set at the top of the section, to %s: set it in one place", c.ResolveTimeout)
+	}
+	lib, warnings, terrs := newTemplateLib(c.Templates)
+	errs = append(errs, terrs...)
+	rt.templates, rt.templateWarnings = lib, warnings
+
+	names, rerrs := validateReceivers(c.Receivers, &c.Global, lib)
 	errs = append(errs, rerrs...)
 
 	defined := map[string]string{} // interval name → its path

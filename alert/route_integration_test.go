@@ -35,15 +35,21 @@ func TestRoutingMatchesAlertmanager(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	amFile := filepath.Join(t.TempDir(), "alertmanager.yml")
+	// The same file next to its template files, as Alertmanager finds
+	// them relative to the configuration's folder.
+	dir := t.TempDir()
+	amFile := filepath.Join(dir, "alertmanager.yml")
 	if err := os.WriteFile(amFile, withoutKeys(t, src, "escalate_after", "escalate_to"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(filepath.Join(dir, "am-templates"), os.DirFS("testdata/am-templates")); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := exec.Command(amtoolBin, "check-config", amFile).CombinedOutput(); err != nil {
 		t.Fatalf("amtool check-config: %v\n%s", err, out)
 	}
 
-	rt := compileOrFail(t, loadConfig(t, string(src)))
+	rt := compileOrFail(t, loadConfigIn(t, string(src), "testdata"))
 	values := map[string][]string{
 		"service":  {"pay-gateway", "pay-ledger", "pay-ledger2", "card-auth", "clearing", "database", "batch", ""},
 		"severity": {"critical", "warning", "info", ""},

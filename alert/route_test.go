@@ -30,8 +30,16 @@ func validConfig() Config {
 }
 
 // loadConfig decodes an alerting section from YAML the way the config
-// loader does (unknown keys rejected) and applies the defaults.
+// loader does (unknown keys rejected, defaults applied, secrets resolved),
+// with relative paths taken from the working directory.
 func loadConfig(t *testing.T, src string) Config {
+	t.Helper()
+	return loadConfigIn(t, src, "")
+}
+
+// loadConfigIn is loadConfig for a file in dir: secret files, template
+// globs and TLS files are relative to it, as the config loader makes them.
+func loadConfigIn(t *testing.T, src, dir string) Config {
 	t.Helper()
 	var c Config
 	dec := yaml.NewDecoder(strings.NewReader(src))
@@ -39,25 +47,13 @@ func loadConfig(t *testing.T, src string) Config {
 	if err := dec.Decode(&c); err != nil {
 		t.Fatalf("decode: %v", err)
 	}
-	for i := range c.Receivers {
-		rc := &c.Receivers[i]
-		for j := range rc.WebhookConfigs {
-			if err := rc.WebhookConfigs[j].URL.Resolve(""); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for j := range rc.EmailConfigs {
-			if err := rc.EmailConfigs[j].AuthPassword.Resolve(""); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for j := range rc.SlackConfigs {
-			if err := rc.SlackConfigs[j].APIURL.Resolve(""); err != nil {
-				t.Fatal(err)
-			}
+	c.ApplyDefaults()
+	for _, ref := range c.Secrets() {
+		if err := ref.Secret.Resolve(dir); err != nil {
+			t.Fatalf("%s: %v", ref.Path, err)
 		}
 	}
-	c.ApplyDefaults()
+	c.ResolvePaths(dir)
 	return c
 }
 
@@ -89,7 +85,7 @@ func TestAlertmanagerConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := loadConfig(t, string(src))
+	c := loadConfigIn(t, string(src), "testdata")
 	if err := c.Validate(); err != nil {
 		t.Fatalf("Validate:\n%v", err)
 	}

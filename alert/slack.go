@@ -42,11 +42,15 @@ const (
 // webhook (api_url, as in Alertmanager) or with a bot token (app_token)
 // and chat.postMessage, which can also upload the alerts' charts.
 type SlackConfig struct {
-	// APIURL is an incoming webhook URL (https://hooks.slack.com/…).
+	// APIURL is an incoming webhook URL (https://hooks.slack.com/…);
+	// default global.slack_api_url when app_token is not set either.
 	APIURL field.Secret `yaml:"api_url,omitempty"`
+	// APIURLFile is Alertmanager's form of api_url: {file: path}.
+	APIURLFile string `yaml:"api_url_file,omitempty"`
 	// AppToken is a bot token (xoxb-…) with chat:write, and files:write
 	// for the charts. It needs Channel.
-	AppToken field.Secret `yaml:"app_token,omitempty"`
+	AppToken     field.Secret `yaml:"app_token,omitempty"`
+	AppTokenFile string       `yaml:"app_token_file,omitempty"`
 	// AppURL is the Web API's base URL; default https://slack.com/api/.
 	// Alertmanager's form ending in /chat.postMessage is accepted.
 	AppURL string `yaml:"app_url,omitempty"`
@@ -61,18 +65,40 @@ type SlackConfig struct {
 	// Default true.
 	Charts     *bool `yaml:"charts,omitempty"`
 	ChatConfig `yaml:",inline"`
+
+	// Alertmanager's settings of the legacy attachment it posts. Seismo
+	// posts Block Kit (title, text, common labels as fields, a button),
+	// so these are accepted, so that a pasted slack_config loads, and
+	// ignored; NewManager logs each one.
+	Color       amOnly `yaml:"color,omitempty"`
+	Pretext     amOnly `yaml:"pretext,omitempty"`
+	TitleLink   amOnly `yaml:"title_link,omitempty"`
+	Fallback    amOnly `yaml:"fallback,omitempty"`
+	Footer      amOnly `yaml:"footer,omitempty"`
+	Fields      amOnly `yaml:"fields,omitempty"`
+	ShortFields amOnly `yaml:"short_fields,omitempty"`
+	Actions     amOnly `yaml:"actions,omitempty"`
+	CallbackID  amOnly `yaml:"callback_id,omitempty"`
+	ImageURL    amOnly `yaml:"image_url,omitempty"`
+	ThumbURL    amOnly `yaml:"thumb_url,omitempty"`
+	LinkNames   amOnly `yaml:"link_names,omitempty"`
+	MrkdwnIn    amOnly `yaml:"mrkdwn_in,omitempty"`
 }
 
 func (c *SlackConfig) applyDefaults() {
+	fileSecret(&c.APIURL, c.APIURLFile)
+	fileSecret(&c.AppToken, c.AppTokenFile)
 	c.ChatConfig.applyDefaults(RateLimit{}) // Slack says when to slow down (429)
 	setBool(&c.Charts, true)
 }
 
 func (c SlackConfig) validate() error {
 	var errs field.List
+	checkFileSecret(&errs, "api_url", c.APIURL, c.APIURLFile)
+	checkFileSecret(&errs, "app_token", c.AppToken, c.AppTokenFile)
 	switch {
 	case c.APIURL.IsZero() && c.AppToken.IsZero():
-		errs.Addf("api_url", "a Slack integration needs an incoming webhook (api_url) or a bot token (app_token)")
+		errs.Addf("api_url", "a Slack integration needs an incoming webhook (api_url, or global.slack_api_url) or a bot token (app_token)")
 	case !c.APIURL.IsZero() && !c.AppToken.IsZero():
 		errs.Addf("app_token", "give either api_url (a webhook) or app_token (a bot token), not both")
 	case !c.AppToken.IsZero() && c.Channel == "":

@@ -175,7 +175,7 @@ func slackWebhookConfig(url string, edit func(*SlackConfig)) SlackConfig {
 		edit(&c)
 	}
 	rc := ReceiverConfig{Name: "ops", SlackConfigs: []SlackConfig{c}}
-	rc.applyDefaults()
+	rc.applyDefaults(&GlobalConfig{})
 	return rc.SlackConfigs[0]
 }
 

@@ -16,6 +16,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/seismo-dev/seismo/config/field"
 )
 
 // The default templates, one file per kind of output: text/template for
@@ -44,6 +46,11 @@ type TemplateData struct {
 	// Part and Parts number the messages of a group that was too long for
 	// one (1 and 1 otherwise).
 	Part, Parts int
+	// Escalation is true in a notification to a route's escalation
+	// receiver (escalate_to): its firing alerts were neither
+	// acknowledged nor resolved EscalateAfter ("30m") after they started.
+	Escalation    bool
+	EscalateAfter field.Duration
 }
 
 // TemplateAlert is one alert in TemplateData.
@@ -153,6 +160,8 @@ func newTemplateData(m *Message, alerts []*Alert, loc *time.Location) *TemplateD
 		GroupKey:          m.GroupKey,
 		Part:              1,
 		Parts:             1,
+		Escalation:        m.Escalation,
+		EscalateAfter:     field.Duration(m.EscalateAfter),
 	}
 	if loc == nil {
 		loc = time.UTC
@@ -198,6 +207,10 @@ func templateFuncs(now func() time.Time) template.FuncMap {
 		"include": func(string, any) (string, error) {
 			return "", errors.New("include is not available here")
 		},
+		// safeHtml marks trusted text as HTML for e-mail HTML; in text
+		// templates it is the text itself. Template files define
+		// templates for both, so both know it, as in Alertmanager.
+		"safeHtml":       func(s string) htmltemplate.HTML { return htmltemplate.HTML(s) },
 		"escapeMarkdown": escapeMarkdown,
 		"escapeSlack":    escapeSlack,
 		"urlQueryEscape": url.QueryEscape,
@@ -246,11 +259,9 @@ func templateFuncs(now func() time.Time) template.FuncMap {
 	}
 }
 
-// htmlTemplateFuncs are templateFuncs plus safeHtml, for e-mail HTML.
+// htmlTemplateFuncs are templateFuncs for e-mail HTML.
 func htmlTemplateFuncs(now func() time.Time) htmltemplate.FuncMap {
-	fm := htmltemplate.FuncMap(templateFuncs(now))
-	fm["safeHtml"] = func(s string) htmltemplate.HTML { return htmltemplate.HTML(s) }
-	return fm
+	return htmltemplate.FuncMap(templateFuncs(now))
 }
 
 // Prefixes of humanize.
@@ -434,16 +445,17 @@ func (t *notificationTemplate) execute(data *TemplateData) (string, error) {
 }
 
 // parseTextTemplate parses src, a text/template that may call the default
-// definitions of templates/*.text.tmpl.
-func parseTextTemplate(src string, now func() time.Time) (*notificationTemplate, error) {
+// definitions of templates/*.text.tmpl and those of lib's files (nil lib:
+// the defaults alone).
+func parseTextTemplate(src string, now func() time.Time, lib *templateLib) (*notificationTemplate, error) {
 	if now == nil {
 		now = time.Now
 	}
-	t, err := template.New("").Option("missingkey=zero").Funcs(templateFuncs(now)).ParseFS(defaultTemplateFS, "templates/*.text.tmpl")
+	t, err := lib.textClone()
 	if err != nil {
-		return nil, fmt.Errorf("default templates: %w", err) // a build defect, caught by the tests
+		return nil, fmt.Errorf("templates: %w", err) // the defaults: a build defect, caught by the tests
 	}
-	t, err = t.New("field").Parse(src)
+	t, err = t.Funcs(templateFuncs(now)).New("field").Parse(src)
 	if err != nil {
 		return nil, cleanTemplateError(err)
 	}
@@ -457,16 +469,17 @@ func parseTextTemplate(src string, now func() time.Time) (*notificationTemplate,
 }
 
 // parseHTMLTemplate parses src, an html/template that may call the default
-// definitions of templates/*.html.tmpl.
-func parseHTMLTemplate(src string, now func() time.Time) (*notificationTemplate, error) {
+// definitions of templates/*.html.tmpl and those of lib's files (nil lib:
+// the defaults alone).
+func parseHTMLTemplate(src string, now func() time.Time, lib *templateLib) (*notificationTemplate, error) {
 	if now == nil {
 		now = time.Now
 	}
-	t, err := htmltemplate.New("").Option("missingkey=zero").Funcs(htmlTemplateFuncs(now)).ParseFS(defaultTemplateFS, "templates/*.html.tmpl")
+	t, err := lib.htmlClone()
 	if err != nil {
-		return nil, fmt.Errorf("default templates: %w", err)
+		return nil, fmt.Errorf("templates: %w", err)
 	}
-	t, err = t.New("field").Parse(src)
+	t, err = t.Funcs(htmlTemplateFuncs(now)).New("field").Parse(src)
 	if err != nil {
 		return nil, cleanTemplateError(err)
 	}

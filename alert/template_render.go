@@ -34,9 +34,10 @@ type templateSpec struct {
 	html           bool
 }
 
-// newTemplateSet parses the fields of an integration. Errors are field
-// errors naming the field. timezone "" means the server's local zone.
-func newTemplateSet(specs []templateSpec, timezone string, now func() time.Time, logger *slog.Logger) (*templateSet, error) {
+// newTemplateSet parses the fields of an integration, which may call the
+// definitions of lib (nil: the defaults alone). Errors are field errors
+// naming the field. timezone "" means the server's local zone.
+func newTemplateSet(specs []templateSpec, lib *templateLib, timezone string, now func() time.Time, logger *slog.Logger) (*templateSet, error) {
 	var errs field.List
 	loc, err := loadLocation(timezone)
 	if err != nil {
@@ -47,6 +48,13 @@ func newTemplateSet(specs []templateSpec, timezone string, now func() time.Time,
 	}
 	ts := &templateSet{fields: make(map[string]*templateField, len(specs)), loc: loc, logger: logger}
 	parse := parseTextTemplate
+	if lib == nil {
+		// Parse the defaults once for all the fields, not per field.
+		var lerrs field.List
+		if lib, _, lerrs = newTemplateLib(nil); lerrs != nil {
+			return nil, fmt.Errorf("default templates: %w", lerrs.Err()) // a build defect
+		}
+	}
 	for _, s := range specs {
 		if s.html {
 			parse = parseHTMLTemplate
@@ -54,11 +62,11 @@ func newTemplateSet(specs []templateSpec, timezone string, now func() time.Time,
 			parse = parseTextTemplate
 		}
 		f := &templateField{name: s.name}
-		if f.def, err = parse(s.def, now); err != nil {
+		if f.def, err = parse(s.def, now, lib); err != nil {
 			return nil, fmt.Errorf("default %s template: %w", s.name, err) // a build defect
 		}
 		if s.src != "" {
-			t, err := parse(s.src, now)
+			t, err := parse(s.src, now, lib)
 			if err == nil {
 				// Catch what only shows when it runs (a field that
 				// does not exist, a function given the wrong type).

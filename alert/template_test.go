@@ -46,7 +46,7 @@ func TestTemplateFuncs(t *testing.T) {
 	}
 	now := func() time.Time { return time.Date(2025, 3, 3, 10, 0, 0, 0, time.UTC) }
 	for _, tt := range tests {
-		tm, err := parseTextTemplate(tt.tmpl, now)
+		tm, err := parseTextTemplate(tt.tmpl, now, nil)
 		if err != nil {
 			t.Errorf("%s: %v", tt.tmpl, err)
 			continue
@@ -73,7 +73,7 @@ func TestDefaultTemplatesGolden(t *testing.T) {
 			if strings.HasSuffix(name, ".html") {
 				parse = parseHTMLTemplate
 			}
-			tm, err := parse(`{{ template "`+name+`" . }}`, now)
+			tm, err := parse(`{{ template "`+name+`" . }}`, now, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,7 +107,7 @@ func TestHTMLEscapesLabelValues(t *testing.T) {
 	msg := fixedMessage()
 	msg.Alerts[0].Annotations["summary"] = `<script>alert(1)</script><img src=x onerror=y>`
 	d := newTemplateData(msg, msg.Alerts, time.UTC)
-	tm, err := parseHTMLTemplate(emailHTML, nil)
+	tm, err := parseHTMLTemplate(emailHTML, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestTemplateErrorsNameTheField(t *testing.T) {
 func TestTemplateFallsBackAtRunTime(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
-	ts, err := newTemplateSet([]templateSpec{{name: "text", src: `{{ humanize .CommonAnnotations.value }}`, def: `default {{ .Status }}`}}, "UTC", nil, logger)
+	ts, err := newTemplateSet([]templateSpec{{name: "text", src: `{{ humanize .CommonAnnotations.value }}`, def: `default {{ .Status }}`}}, nil, "UTC", nil, logger)
 	if err != nil {
 		t.Fatalf("the template passed on the sample data, yet: %v", err)
 	}

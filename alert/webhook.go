@@ -12,6 +12,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/prometheus/common/model"
 )
 
 // WebhookMessage is the JSON body of a webhook notification: Alertmanager's
@@ -28,6 +30,12 @@ type WebhookMessage struct {
 	Version           string            `json:"version"`
 	GroupKey          string            `json:"groupKey"`
 	TruncatedAlerts   int               `json:"truncatedAlerts"`
+	// Escalation and EscalateAfter are Seismo's additions, present only
+	// in a notification to a route's escalation receiver (escalate_to):
+	// the firing alerts were not acknowledged within escalateAfter
+	// ("30m"). Other notifications are exactly Alertmanager's payload.
+	Escalation    bool   `json:"escalation,omitempty"`
+	EscalateAfter string `json:"escalateAfter,omitempty"`
 }
 
 // WebhookAlert is one alert of a WebhookMessage.
@@ -107,6 +115,9 @@ func (w *Webhook) Payload(m *Message) *WebhookMessage {
 		Version:           "4",
 		GroupKey:          m.GroupKey,
 		TruncatedAlerts:   truncated,
+	}
+	if m.Escalation {
+		p.Escalation, p.EscalateAfter = true, model.Duration(m.EscalateAfter).String()
 	}
 	for _, a := range alerts {
 		p.Alerts = append(p.Alerts, WebhookAlert{

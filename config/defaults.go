@@ -152,6 +152,8 @@ func (l *loader) resolvePaths(c *Config) {
 	if c.Global.Store.Driver == "sqlite" {
 		relativeSQLite(&c.Global.Store.DSN, l.dir)
 	}
+	// Template files and TLS files of the alerting section.
+	c.Alerting.ResolvePaths(l.dir)
 	for name, src := range c.Sources {
 		switch src.Type {
 		case source.TypeSQLite:
