@@ -77,15 +77,21 @@ func migrate(ctx context.Context, db *sql.DB, ms []migration, now func() time.Ti
 	)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	var current int
-	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
+	applied, err := appliedVersions(ctx, db)
+	if err != nil {
+		return err
 	}
-	if latest := ms[len(ms)-1].version; current > latest {
-		return fmt.Errorf("%w: database is at version %d, this binary knows up to %d; upgrade Seismo", ErrSchemaTooNew, current, latest)
+	latest := ms[len(ms)-1].version
+	for v := range applied {
+		if v > latest {
+			return fmt.Errorf("%w: database is at version %d, this binary knows up to %d; upgrade Seismo", ErrSchemaTooNew, v, latest)
+		}
 	}
+	// Every migration not yet recorded is applied, in order, even one
+	// numbered below the newest applied: branches developed side by side
+	// may land their migrations out of order.
 	for _, m := range ms {
-		if m.version <= current {
+		if applied[m.version] {
 			continue
 		}
 		if err := applyMigration(ctx, db, m, now()); err != nil {
@@ -93,6 +99,27 @@ func migrate(ctx context.Context, db *sql.DB, ms []migration, now func() time.Ti
 		}
 	}
 	return nil
+}
+
+// appliedVersions returns the versions recorded in schema_migrations.
+func appliedVersions(ctx context.Context, db *sql.DB) (map[int]bool, error) {
+	rows, err := db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, fmt.Errorf("read schema versions: %w", err)
+	}
+	defer rows.Close()
+	applied := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("read schema versions: %w", err)
+		}
+		applied[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read schema versions: %w", err)
+	}
+	return applied, nil
 }
 
 func applyMigration(ctx context.Context, db *sql.DB, m migration, now time.Time) (err error) {

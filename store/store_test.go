@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -654,5 +656,43 @@ func TestOpenDrivers(t *testing.T) {
 		if !errors.Is(err, ErrUnsupportedDriver) || !strings.Contains(err.Error(), tt.wantMsg) {
 			t.Errorf("Open(%q) error = %v, want ErrUnsupportedDriver mentioning %s", tt.driver, err, tt.wantMsg)
 		}
+	}
+}
+
+// TestMigrationsFillGaps checks that a migration numbered below the newest
+// applied one (landed out of order) is still applied, once.
+func TestMigrationsFillGaps(t *testing.T) {
+	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "gaps.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	m1 := migration{version: 1, name: "0001_a.sql", sql: `CREATE TABLE a (x INTEGER)`}
+	m2 := migration{version: 2, name: "0002_b.sql", sql: `CREATE TABLE b (x INTEGER)`}
+	m3 := migration{version: 3, name: "0003_c.sql", sql: `CREATE TABLE c (x INTEGER)`}
+	if err := migrate(t.Context(), db, []migration{m1, m3}, time.Now); err != nil {
+		t.Fatalf("migrate 1,3: %v", err)
+	}
+	if err := migrate(t.Context(), db, []migration{m1, m2, m3}, time.Now); err != nil {
+		t.Fatalf("migrate 1,2,3: %v", err)
+	}
+	var versions []int
+	rows, err := db.Query(`SELECT version FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		versions = append(versions, v)
+	}
+	rows.Close()
+	if want := []int{1, 2, 3}; !slices.Equal(versions, want) {
+		t.Errorf("applied versions %v, want %v", versions, want)
+	}
+	if _, err := db.Exec(`INSERT INTO b (x) VALUES (1)`); err != nil {
+		t.Errorf("table of the late migration missing: %v", err)
 	}
 }
