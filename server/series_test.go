@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -217,5 +218,47 @@ func TestAnswerGzipIsOneStream(t *testing.T) {
 		if !strings.Contains(string(got), `"expected":[`+fmt.Sprint(w.Expected[0])+`,`) || !strings.Contains(string(got), ",null,") {
 			t.Errorf("columns not as expected: %.200s", got)
 		}
+	}
+}
+
+// TestWindowConcurrent: many clients at once, with labels written in
+// between, all get complete answers (run with -race for the caches).
+func TestWindowConcurrent(t *testing.T) {
+	ls := newLabelServer(t, true, "")
+	from, to := now.Add(-24*time.Hour), now
+	path := windowURL(from, to, "")
+	errs := make(chan error, 64)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 5 {
+			at := now.Add(-time.Duration(i+1) * time.Hour)
+			if code, body := ls.do("POST", "/api/v1/labels", labelerToken, labelBody(at, at, "noise")); code != 201 {
+				errs <- fmt.Errorf("label %d: %d %s", i, code, body)
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for range 5 {
+				code, body := ls.do("GET", path, viewerToken, "")
+				var w windowJSON
+				if err := json.Unmarshal(body, &w); code != 200 || err != nil || w.Data.Points != 145 {
+					errs <- fmt.Errorf("window: %d %v, %d points", code, err, w.Data.Points)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	<-done
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	_, w := ls.getWindow(path, "")
+	if len(w.Data.Labels) != 5 {
+		t.Errorf("after the writes the window has %d labels, want 5", len(w.Data.Labels))
 	}
 }
