@@ -470,13 +470,18 @@ func (e *Engine) computeBand(ctx context.Context, m *monitor, q WindowQuery, lbl
 		b.detector = det.Name()
 		results = detector.Run(det, detector.Input{History: withoutRanges(history, cfg.Exclude), Points: recent, Model: model})
 	}
-	fillBand(b, recent, results, q.Step)
+	thin := q.Step // keep the points on the coarser grid asked for
+	if thin == step {
+		thin = 0 // every point, on the grid or not (a source's own timestamps)
+	}
+	fillBand(b, recent, results, thin)
 	return b, nil
 }
 
 // fillBand lays the points and the detector's results out in columns,
-// keeping the points on the step's grid. Results are a subsequence of the
-// points (a detector skips what it cannot judge), matched by time.
+// keeping only the points on the step's grid when step is not 0. Results
+// are a subsequence of the points (a detector skips what it cannot
+// judge), matched by time.
 func fillBand(b *band, pts []series.Point, results []detector.Result, step time.Duration) {
 	n := len(pts)
 	b.times = make([]int64, 0, n)

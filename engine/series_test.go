@@ -14,6 +14,8 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/seismo-dev/seismo/config"
+	"github.com/seismo-dev/seismo/series"
+	"github.com/seismo-dev/seismo/source"
 	"github.com/seismo-dev/seismo/store"
 )
 
@@ -336,5 +338,29 @@ func TestWindowStepEventsAndCache(t *testing.T) {
 	}
 	if w3.Key == w.Key || &w3.Values[0] == &w.Values[0] {
 		t.Error("a new noise label did not give a new band")
+	}
+}
+
+// TestWindowKeepsOffGridPoints: a source whose timestamps are not on the
+// step's grid (an SQL table stamped at :17) still gives every point; only
+// a coarser step thins them.
+func TestWindowKeepsOffGridPoints(t *testing.T) {
+	ls := labels.FromStrings("channel", "app")
+	src := funcSource(func(_ context.Context, q source.Query) ([]series.Series, error) {
+		var pts []series.Point
+		for ts := q.Start.Truncate(q.Step); !ts.After(q.End); ts = ts.Add(q.Step) {
+			at := ts.Add(17 * time.Second)
+			h := float64(at.Hour()) + float64(at.Minute())/60
+			pts = append(pts, series.Point{T: at, V: 100 + 30*math.Sin(2*math.Pi*h/24)})
+		}
+		return []series.Series{{Labels: ls, Points: pts}}, nil
+	})
+	eng, _ := engineWithSource(t, src)
+	w, err := eng.SeriesWindow(context.Background(), WindowQuery{Monitor: "payments", Series: ls, From: dataEnd.Add(-2 * time.Hour), To: dataEnd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(w.Times) != 24 || w.Times[0]%(5*60*1000) != 17000 {
+		t.Errorf("%d points from %v, want the 24 points stamped at :17", len(w.Times), w.Times)
 	}
 }
