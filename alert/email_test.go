@@ -45,14 +45,17 @@ type smtpPeer struct {
 	addr   string
 	caFile string // the certificate to trust, for tls_config.ca_file
 
-	mu       sync.Mutex
-	mails    []receivedMail
-	authed   []string // mechanism:user of each successful AUTH
-	rcptErr  []error  // answers to the next RCPT commands, then accept
-	dataErr  []error  // answers to the next DATA commands, then accept
-	users    map[string]string
-	mechs    []string
-	sessions int
+	mu     sync.Mutex
+	mails  []receivedMail
+	authed []string // mechanism:user of each successful AUTH
+	// identities are the authorization identities of successful PLAIN
+	// authentications.
+	identities []string
+	rcptErr    []error // answers to the next RCPT commands, then accept
+	dataErr    []error // answers to the next DATA commands, then accept
+	users      map[string]string
+	mechs      []string
+	sessions   int
 }
 
 type receivedMail struct {
@@ -179,11 +182,14 @@ func (s *smtpAuthSession) Auth(mech string) (sasl.Server, error) {
 	bad := &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Authentication credentials invalid"}
 	switch mech {
 	case sasl.Plain:
-		return sasl.NewPlainServer(func(_, user, pass string) error {
+		return sasl.NewPlainServer(func(identity, user, pass string) error {
 			if want, found := s.peer.users[user]; !found || want != pass {
 				return bad
 			}
 			ok(user)
+			s.peer.mu.Lock()
+			s.peer.identities = append(s.peer.identities, identity)
+			s.peer.mu.Unlock()
 			return nil
 		}), nil
 	case sasl.Login:

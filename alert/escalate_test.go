@@ -1,7 +1,11 @@
 package alert
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
+	"net/http"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -141,4 +145,137 @@ func TestSilencedAlertIsNotEscalated(t *testing.T) {
 			t.Error("not notified after the silence ended")
 		}
 	})
+}
+
+// TestEscalationReachesTheWebhook runs an escalation through real
+// webhook endpoints: the route's receiver gets Alertmanager's payload
+// unchanged, the escalation receiver the same with escalation and
+// escalateAfter.
+func TestEscalationReachesTheWebhook(t *testing.T) {
+	ops, opsSrv := startHook(t)
+	boss, bossSrv := startHook(t)
+	synctest.Test(t, func(t *testing.T) {
+		cfg := loadConfig(t, `
+resolve_timeout: 30d
+route:
+  receiver: ops
+  group_by: [alertname]
+  group_wait: 10s
+  group_interval: 1m
+  repeat_interval: 4h
+  routes:
+    - matchers: [severity="critical"]
+      escalate_after: 30m
+      escalate_to: boss
+receivers:
+  - {name: ops, webhook_configs: [{url: '`+opsSrv.URL+`'}]}
+  - {name: boss, webhook_configs: [{url: '`+bossSrv.URL+`'}]}
+`)
+		// Keep-alives off: an idle connection's reader would keep the
+		// bubble from ever being idle.
+		client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+		m, err := NewManager(cfg, Options{Logger: quietLogger, Client: client})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := m.Run(ctx); err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		}()
+		defer func() { cancel(); <-done }()
+
+		m.Fire(Event{Labels: labels.FromStrings("alertname", "Down", "severity", "critical"), Time: time.Now()})
+		step(10 * time.Second)
+		step(30*time.Minute - 10*time.Second)
+
+		payloads := func(h *hook) []map[string]any {
+			var out []map[string]any
+			for _, r := range h.requests() {
+				var p map[string]any
+				if err := json.Unmarshal(r.body, &p); err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, p)
+			}
+			return out
+		}
+		got := payloads(ops)
+		if len(got) != 1 {
+			t.Fatalf("ops got %d notifications, want 1", len(got))
+		}
+		if _, ok := got[0]["escalation"]; ok {
+			t.Errorf("the route's own notification has an escalation key: %v", got[0])
+		}
+		if _, ok := got[0]["escalateAfter"]; ok {
+			t.Errorf("the route's own notification has an escalateAfter key: %v", got[0])
+		}
+		got = payloads(boss)
+		if len(got) != 1 {
+			t.Fatalf("boss got %d notifications, want 1 (the escalation at 30m)", len(got))
+		}
+		if got[0]["escalation"] != true || got[0]["escalateAfter"] != "30m" || got[0]["status"] != "firing" || got[0]["receiver"] != "boss" {
+			t.Errorf("escalation payload %v", got[0])
+		}
+	})
+}
+
+// TestEscalationInDefaultTemplates checks that the default templates say
+// an alert was escalated: a mail through the SMTP test peer, and the
+// chat defaults.
+func TestEscalationInDefaultTemplates(t *testing.T) {
+	p := startSMTP(t, smtpPeerOptions{})
+	e, err := NewEmail(emailConfig(p, nil), nil, quietLogger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := fixedMessage()
+	msg.Escalation, msg.EscalateAfter = true, 30*time.Minute
+	if retry, err := e.Notify(t.Context(), msg); err != nil {
+		t.Fatalf("Notify = %v, %v", retry, err)
+	}
+	mails := p.received()
+	if len(mails) != 1 {
+		t.Fatalf("%d mails, want 1", len(mails))
+	}
+	m, parts, _ := parseMail(t, mails[0].data)
+	const why = "ESCALATED: not acknowledged within 30m"
+	if got := m.Header.Get("Subject"); got != "[ESCALATED] [FIRING:2] accounts (account_openings)" {
+		t.Errorf("Subject %q", got)
+	}
+	for _, mt := range []string{"text/plain", "text/html"} {
+		if part := partOf(parts, mt); part == nil || !strings.Contains(string(part.body), why) {
+			t.Errorf("the %s part does not say %q", mt, why)
+		}
+	}
+
+	// The chat defaults, and that an ordinary message says nothing of it.
+	for _, name := range []string{"slack", "wecom", "dingtalk", "feishu"} {
+		for _, escalated := range []bool{true, false} {
+			msg := fixedMessage()
+			msg.Escalation, msg.EscalateAfter = escalated, 30*time.Minute
+			d := newTemplateData(msg, msg.Alerts, time.UTC)
+			render := func(field string) string {
+				tm, err := parseTextTemplate(`{{ template "`+name+`.default.`+field+`" . }}`, nil, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s, err := tm.execute(d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return s
+			}
+			title, text := render("title"), render("text")
+			if got := strings.HasPrefix(title, "[ESCALATED] ") && strings.Contains(text, why); got != escalated {
+				t.Errorf("%s, escalation %v: title %q, text %q", name, escalated, title, text)
+			}
+			if !escalated && strings.Contains(title+text, "ESCALATED") {
+				t.Errorf("%s: an ordinary message mentions escalation: %q %q", name, title, text)
+			}
+		}
+	}
 }
