@@ -186,3 +186,24 @@ func TestNoProxy(t *testing.T) {
 		t.Error(`"*" does not bypass everything`)
 	}
 }
+
+// FuzzParseNoProxy checks that any no_proxy parses, and that a plain host
+// name listed is bypassed.
+func FuzzParseNoProxy(f *testing.F) {
+	for _, s := range []string{"localhost,.bank.test", "10.0.0.0/8, ::1", "*", "example.com:8080", "[::1]:80, ,,", "%zz"} {
+		f.Add(s, "hooks.bank.test")
+	}
+	f.Fuzz(func(t *testing.T, list, host string) {
+		l := parseNoProxy(list)
+		l.match(&url.URL{Scheme: "http", Host: host})
+		for _, e := range strings.Split(list, ",") {
+			e = strings.ToLower(strings.TrimSpace(e))
+			if e == "" || strings.ContainsAny(e, ":/[]%*") {
+				continue
+			}
+			if !l.match(&url.URL{Scheme: "http", Host: e}) {
+				t.Errorf("no_proxy %q: %q is not bypassed", list, e)
+			}
+		}
+	})
+}

@@ -152,3 +152,27 @@ receivers: [{name: r, slack_configs: [{api_url: 'https://hooks.slack.com/service
 		}
 	})
 }
+
+// FuzzTemplateFile checks that any template file either parses or is an
+// error that names it, and never panics.
+func FuzzTemplateFile(f *testing.F) {
+	for _, s := range []string{
+		`{{ define "a" }}{{ .Status | toUpper }}{{ end }}`,
+		"{{ define \"x\" }}\n{{ nope }}\n{{ end }}",
+		`{{ define "email.default.html" }}<b>{{ . }}</b>{{ end }}`,
+		`{{ template "a" . }}{{ block "b" . }}{{ end }}`,
+		"{{", "}}", "{{/* */}}{{- end }}",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		file := filepath.Join(t.TempDir(), "f.tmpl")
+		writeFiles(t, filepath.Dir(file), map[string]string{"f.tmpl": src})
+		_, _, errs := newTemplateLib([]string{file})
+		for _, e := range errs {
+			if e.Path != "templates[0]" || !strings.Contains(e.Error(), file) {
+				t.Errorf("error %v does not name the file", e)
+			}
+		}
+	})
+}
