@@ -2,12 +2,14 @@ package detector
 
 import (
 	"math"
+	"math/cmplx"
 	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/seismo-dev/seismo/series"
+	"gonum.org/v1/gonum/dsp/fourier"
 )
 
 // incSeries returns n points of a regime-switching series: seasonal,
@@ -137,6 +139,29 @@ func TestMedianSigmaMatchesRangeSigma(t *testing.T) {
 				lo++
 			} else {
 				hi--
+			}
+		}
+	}
+}
+
+// TestRadix2MatchesFFT checks the power-of-two inverse transform against
+// gonum's.
+func TestRadix2MatchesFFT(t *testing.T) {
+	if newRadix2(12) != nil || newRadix2(1) != nil {
+		t.Errorf("radix2 made for a length that is not a power of two")
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{2, 4, 8, 64, 128, 1024} {
+		x := make([]complex128, n)
+		for i := range x {
+			x[i] = complex(r.NormFloat64(), r.NormFloat64())
+		}
+		want := fourier.NewCmplxFFT(n).Sequence(nil, x)
+		got := slices.Clone(x)
+		newRadix2(n).inverse(got)
+		for i := range got {
+			if d := cmplx.Abs(got[i] - want[i]); d > 1e-12*float64(n) {
+				t.Fatalf("n=%d: [%d] = %v, want %v", n, i, got[i], want[i])
 			}
 		}
 	}

@@ -51,6 +51,7 @@ type srTables struct {
 	in         []complex128 // ω^{(w−1)k}
 	u, e       []complex128 // U_k, E_k
 	rfft       *fourier.FFT
+	inv        *radix2 // the inverse transform when n is a power of two
 }
 
 // srRefresh is how many slides the sums go without an exact refresh.
@@ -62,6 +63,7 @@ func newSRTables(w, n int) *srTables {
 		rot: make([]complex128, half), in: make([]complex128, half),
 		u: make([]complex128, half), e: make([]complex128, half),
 		rfft: fourier.NewFFT(n),
+		inv:  newRadix2(n),
 	}
 	// ω^j for an integer exponent j, reduced mod n first so the angle is
 	// exact to rounding.
@@ -180,7 +182,11 @@ func (l *slidingSR) score(s *spectralStream, slid bool, old, mx float64) float64
 		c[k] *= complex(wt, 0)
 	}
 	floor := srFloor(c)
-	s.fft.Sequence(c, c)
+	if t.inv != nil {
+		t.inv.inverse(c)
+	} else {
+		s.fft.Sequence(c, c)
+	}
 	return srRelSaliency(c, w, p.ScoreWindow, floor)
 }
 
@@ -229,3 +235,57 @@ func (q *maxDeque) push(v float64) {
 
 // max is the largest value in the window (the deque must not be empty).
 func (q *maxDeque) max() float64 { return q.val[q.head] }
+
+// radix2 is an in-place iterative radix-2 inverse FFT (unnormalised, as
+// fourier.CmplxFFT.Sequence) for a power-of-two length: the spectral
+// stream's one transform per point, about twice as fast as the general
+// mixed-radix one for n = 128.
+type radix2 struct {
+	rev []int32      // bit-reversed index
+	tw  []complex128 // e^{+2πik/n}, k < n/2
+}
+
+// newRadix2 returns the transform for length n, or nil when n is not a
+// power of two (at least 2).
+func newRadix2(n int) *radix2 {
+	if n < 2 || n&(n-1) != 0 {
+		return nil
+	}
+	f := &radix2{rev: make([]int32, n), tw: make([]complex128, n/2)}
+	bits := 0
+	for 1<<bits < n {
+		bits++
+	}
+	for i := range n {
+		r := 0
+		for b := range bits {
+			r |= (i >> b & 1) << (bits - 1 - b)
+		}
+		f.rev[i] = int32(r)
+	}
+	for k := range f.tw {
+		s, c := math.Sincos(2 * math.Pi * float64(k) / float64(n))
+		f.tw[k] = complex(c, s)
+	}
+	return f
+}
+
+// inverse transforms x (of the length f was made for) in place.
+func (f *radix2) inverse(x []complex128) {
+	n := len(x)
+	for i, j := range f.rev {
+		if i < int(j) {
+			x[i], x[j] = x[j], x[i]
+		}
+	}
+	for size := 2; size <= n; size <<= 1 {
+		half, step := size>>1, n/size
+		for start := 0; start < n; start += size {
+			lo, hi := x[start:start+half], x[start+half:start+size]
+			for k := range lo {
+				a, b := lo[k], hi[k]*f.tw[k*step]
+				lo[k], hi[k] = a+b, a-b
+			}
+		}
+	}
+}
