@@ -162,7 +162,7 @@ func (d *spectralDetector) NewStream(baseline.Model) Stream {
 // see slidingSR) instead of transforming the window again, adds the
 // extension points' share in closed form, and then does what the map
 // needs per frequency: the amplitude, the average of the log amplitude
-// over MagWindow neighbours (for MagWindow ≤ 4 as a root of a product of
+// over MagWindow neighbours (for MagWindow ≤ 3 as a root of a product of
 // amplitudes, which is the exponential of that average without a
 // logarithm per bin) and one inverse FFT. The result equals the full
 // recomputation up to floating-point rounding (the golden test holds the

@@ -41,6 +41,7 @@ type slidingSR struct {
 	valid bool
 	buf   []float64 // refresh input
 	amp   []float64 // |C_k|
+	root  []float64 // max(|C_k|, eps)^(−1/3), for mag_window 3
 }
 
 // srTables are the constants of one (window, extend) shape, shared by the
@@ -93,7 +94,7 @@ func newSRTables(w, n int) *srTables {
 }
 
 func newSlidingSR(t *srTables) *slidingSR {
-	return &slidingSR{t: t, d: make([]complex128, t.half), buf: make([]float64, t.n), amp: make([]float64, t.n)}
+	return &slidingSR{t: t, d: make([]complex128, t.half), buf: make([]float64, t.n), amp: make([]float64, t.n), root: make([]float64, t.n)}
 }
 
 // refresh sets the sums exactly from the window.
@@ -154,7 +155,17 @@ func (l *slidingSR) score(s *spectralStream, slid bool, old, mx float64) float64
 	// c_k·exp(−A_k), A_k the trailing mean of log max(a, eps) over q
 	// bins (fewer at the start), or 0 where the amplitude is below eps.
 	q := p.MagWindow
-	var a1, a2 float64 // max(a, eps) of bins k−1 and k−2
+	if q == 3 {
+		// exp(−A_k) = (a_{k−2}·a_{k−1}·a_k)^(−1/3): one cube root per
+		// distinct amplitude (they are symmetric) instead of one per bin.
+		for k := range half {
+			l.root[k] = 1 / math.Cbrt(max(l.amp[k], eps))
+		}
+		for k := half; k < n; k++ {
+			l.root[k] = l.root[n-k]
+		}
+	}
+	var a1 float64 // max(a, eps) of bin k−1
 	sumLog := 0.0
 	for k := range n {
 		a := l.amp[k]
@@ -172,9 +183,9 @@ func (l *slidingSR) score(s *spectralStream, slid bool, old, mx float64) float64
 		case cnt == 2:
 			wt = 1 / math.Sqrt(ae*a1)
 		default:
-			wt = 1 / math.Cbrt(ae*a1*a2)
+			wt = l.root[k-2] * l.root[k-1] * l.root[k]
 		}
-		a2, a1 = a1, ae
+		a1 = ae
 		if a < eps {
 			c[k] = 0
 			continue
