@@ -1,8 +1,11 @@
 package alert_test
 
 import (
+	"encoding/pem"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,5 +108,77 @@ receivers:
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the errors do not say %q:\n%v", want, err)
 		}
+	}
+}
+
+// yamlBlockAfter returns the first yaml block of a doc after heading.
+func yamlBlockAfter(t *testing.T, doc, heading string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(doc, heading)
+	if !ok {
+		t.Fatalf("no %q in the doc", heading)
+	}
+	_, rest, ok = strings.Cut(rest, "```yaml\n")
+	if !ok {
+		t.Fatalf("no yaml block after %q", heading)
+	}
+	block, _, _ := strings.Cut(rest, "```")
+	return block
+}
+
+// TestAlertingDocExamples loads the pasted-Alertmanager example of
+// docs/alerting.md, with the http_config example of docs/receivers.md as
+// its global http_config, through the config loader, with their side
+// files in place.
+func TestAlertingDocExamples(t *testing.T) {
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join("..", "docs", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	example := yamlBlockAfter(t, read("alerting.md"), "## Pasting an Alertmanager configuration")
+	httpConfig := yamlBlockAfter(t, read("receivers.md"), "## HTTP client (`http_config`)")
+	global, rest, ok := strings.Cut(example, "    http_config:\n      proxy_url: 'http://proxy.bank.example:3128'\n")
+	if !ok {
+		t.Fatalf("the alerting.md example has no global http_config to replace:\n%s", example)
+	}
+	for line := range strings.Lines(httpConfig) {
+		global += "    " + line
+	}
+	// A real certificate for the CA file: the loader reads it.
+	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler())
+	tlsSrv.Close()
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tlsSrv.Certificate().Raw})
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"seismo.yaml":           global + rest,
+		"secrets/smtp-password": "pw\n",
+		"templates/bank.tmpl":   `{{ define "slack.bank.title" }}{{ .Status | toUpper }}{{ end }}`,
+		"certs/proxy-ca.pem":    string(caPEM),
+	} {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T0/B0/X")
+	cfg, err := config.Load(filepath.Join(dir, "seismo.yaml"))
+	if err != nil {
+		t.Fatalf("the documented example does not load:\n%v\n%s", err, global+rest)
+	}
+	a := cfg.Alerting
+	if diff := cmp.Diff([]string{"global.pagerduty_url"}, a.IgnoredSettings()); diff != "" {
+		t.Errorf("IgnoredSettings (-want +got):\n%s", diff)
+	}
+	if h := a.Global.HTTPConfig; h == nil || h.NoProxy == "" || h.TLSConfig.CAFile != filepath.Join(dir, "certs/proxy-ca.pem") {
+		t.Errorf("global http_config %+v", h)
+	}
+	if _, err := alert.NewManager(a, alert.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}); err != nil {
+		t.Fatalf("NewManager: %v", err)
 	}
 }

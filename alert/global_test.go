@@ -34,10 +34,15 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 // secrets are resolved once, at the global block.
 func TestGlobalDefaultsAreInherited(t *testing.T) {
 	dir := t.TempDir()
+	_, caFile := selfSignedCert(t)
+	ca, err := os.ReadFile(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
 	writeFiles(t, dir, map[string]string{
 		"smtp-password": "pw-from-file\n",
 		"slack-url":     "https://hooks.slack.com/services/T0/B0/GLOBAL\n",
-		"ca.pem":        "-----BEGIN CERTIFICATE-----\n",
+		"ca.pem":        string(ca),
 	})
 	c := loadConfigIn(t, `
 global:
@@ -124,6 +129,8 @@ receivers:
 }
 
 func TestGlobalValidate(t *testing.T) {
+	junk := filepath.Join(t.TempDir(), "junk.pem")
+	writeFiles(t, filepath.Dir(junk), map[string]string{"junk.pem": "-----BEGIN CERTIFICATE-----\n"})
 	tests := []struct {
 		name  string
 		src   string
@@ -174,6 +181,9 @@ receivers: [{name: r, webhook_configs: [{url: 'http://h', http_config: {basic_au
 receivers: [{name: r, wecom_configs: [{key: k, http_config: {tls_config: {cert_file: /nonexistent/c.pem, min_version: TLS9}}}]}]`,
 			[]string{"receivers[0].wecom_configs[0].http_config.tls_config.cert_file", "receivers[0].wecom_configs[0].http_config.tls_config.cert_file",
 				"receivers[0].wecom_configs[0].http_config.tls_config.min_version"}, "key_file"},
+		{"a CA file without a certificate", `
+global: {smtp_tls_config: {ca_file: '` + junk + `'}}`,
+			[]string{"global.smtp_tls_config.ca_file"}, "no PEM certificate"},
 		{"forwarding with two sets of credentials", `
 receivers: [{name: r, alertmanager_configs: [{url: 'http://am:9093', bearer_token: t, http_config: {bearer_token: u}}]}]`,
 			[]string{"receivers[0].alertmanager_configs[0].http_config"}, "not both"},
@@ -246,6 +256,10 @@ global:
   telegram_api_url: 'https://api.telegram.org'
   smtp_hello: am.bank.test
 route: {receiver: r}
+inhibit_rules:
+  - name: critical mutes warnings   # newer Alertmanagers name their rules
+    source_matchers: [severity="critical"]
+    target_matchers: [severity="warning"]
 receivers:
   - name: r
     slack_configs:

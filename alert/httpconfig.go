@@ -94,6 +94,14 @@ func (c TLSConfig) validate() error {
 	if _, ok := tlsVersions[c.MinVersion]; c.MinVersion != "" && !ok {
 		errs.Addf("min_version", "unknown TLS version %q (use TLS12 or TLS13)", c.MinVersion)
 	}
+	if len(errs) == 0 {
+		// The files are there: check that they hold certificates and a
+		// matching key, at load rather than at the first notification.
+		if _, err := c.build(""); err != nil {
+			key, msg, _ := strings.Cut(err.Error(), ": ")
+			errs.Addf(strings.TrimPrefix(key, "tls_config."), "%s", msg)
+		}
+	}
 	return errs.Err()
 }
 
