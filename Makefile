@@ -67,4 +67,4 @@ fuzz:
 	done
 
 clean:
-	rm -rf bin seismo-demo.db seismo-demo.db-wal seismo-demo.db-shm
+	rm -rf bin seismo-demo*.db seismo-demo*.db-wal seismo-demo*.db-shm

@@ -301,6 +301,9 @@ func (e *Engine) Run(ctx context.Context) error {
 			<-alertsDone
 			return fmt.Errorf("schedule %s %q: %w", j.Kind(), j.Name(), err)
 		}
+		// Like monitors, every job also runs once at start-up, so that a
+		// restart shows the state of things without waiting for a tick.
+		wg.Go(func() { e.scheduledJob(jobsCtx, j, false) })
 	}
 	var ingest sync.WaitGroup
 	for _, s := range e.streams {
