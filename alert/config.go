@@ -304,7 +304,8 @@ func (c *Config) ResolvePaths(dir string) {
 
 // IgnoredSettings lists the Alertmanager settings of the section that
 // Seismo accepts and does not use (the global settings of integrations it
-// does not have, the attachment settings of slack_configs), as field
+// does not have, the attachment settings of slack_configs, e-mail
+// threading), as field
 // paths relative to the section, so that the engine can tell the user
 // (NewManager logs them).
 func (c *Config) IgnoredSettings() []string {
@@ -313,6 +314,11 @@ func (c *Config) IgnoredSettings() []string {
 		out = append(out, "global."+k)
 	}
 	for i, r := range c.Receivers {
+		for j, e := range r.EmailConfigs {
+			for _, k := range setAMOnly(reflect.ValueOf(e)) {
+				out = append(out, fmt.Sprintf("receivers[%d].email_configs[%d].%s", i, j, k))
+			}
+		}
 		for j, s := range r.SlackConfigs {
 			for _, k := range setAMOnly(reflect.ValueOf(s)) {
 				out = append(out, fmt.Sprintf("receivers[%d].slack_configs[%d].%s", i, j, k))

@@ -69,8 +69,11 @@ type EmailConfig struct {
 	RequireTLS *bool `yaml:"require_tls,omitempty"`
 	// ImplicitTLS speaks TLS from the first byte (SMTPS); default true
 	// for port 465, as in Alertmanager.
-	ImplicitTLS *bool     `yaml:"implicit_tls,omitempty"`
-	TLSConfig   TLSConfig `yaml:"tls_config,omitempty"`
+	ImplicitTLS *bool `yaml:"implicit_tls,omitempty"`
+	// ForceImplicitTLS is newer Alertmanagers' name of implicit_tls
+	// (default global.smtp_force_implicit_tls).
+	ForceImplicitTLS *bool     `yaml:"force_implicit_tls,omitempty"`
+	TLSConfig        TLSConfig `yaml:"tls_config,omitempty"`
 
 	// Headers are added to the mail; values are templates. A Subject
 	// header replaces the title.
@@ -87,6 +90,10 @@ type EmailConfig struct {
 	SendResolved *bool          `yaml:"send_resolved,omitempty"` // default true
 	Timeout      field.Duration `yaml:"timeout,omitempty"`       // one SMTP conversation; default 30s
 	RateLimit    RateLimit      `yaml:"rate_limit,omitempty"`    // default none
+
+	// Threading is newer Alertmanagers' grouping of mails into threads;
+	// accepted, so that a pasted email_config loads, and ignored.
+	Threading amOnly `yaml:"threading,omitempty"`
 
 	// defs are the definitions of Config.Templates that the templates
 	// may call; set by the Manager (and Validate), nil for the defaults.
@@ -149,6 +156,10 @@ func (c *EmailConfig) applyDefaults() {
 	if c.Hello == "" {
 		c.Hello = "localhost"
 	}
+	if c.ImplicitTLS == nil && c.ForceImplicitTLS != nil {
+		v := *c.ForceImplicitTLS
+		c.ImplicitTLS = &v
+	}
 	if c.ImplicitTLS == nil {
 		_, port, _ := net.SplitHostPort(c.Smarthost)
 		implicit := port == "465"
@@ -177,6 +188,9 @@ func (c EmailConfig) validate() error {
 		errs.Add("smarthost", err)
 	}
 	checkFileSecret(&errs, "auth_password", c.AuthPassword, c.AuthPasswordFile)
+	if c.ForceImplicitTLS != nil && c.ImplicitTLS != nil && *c.ForceImplicitTLS != *c.ImplicitTLS {
+		errs.Addf("force_implicit_tls", "contradicts implicit_tls (the same setting under its Seismo name)")
+	}
 	checkFileSecret(&errs, "auth_secret", c.AuthSecret, c.AuthSecretFile)
 	switch strings.ToLower(c.AuthMechanism) {
 	case "", AuthPlain, AuthLogin:

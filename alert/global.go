@@ -41,6 +41,9 @@ type GlobalConfig struct {
 	SMTPAuthIdentity     string       `yaml:"smtp_auth_identity,omitempty"`
 	SMTPRequireTLS       *bool        `yaml:"smtp_require_tls,omitempty"` // default true
 	SMTPTLSConfig        *TLSConfig   `yaml:"smtp_tls_config,omitempty"`
+	// SMTPForceImplicitTLS is the default of e-mails' implicit_tls
+	// (force_implicit_tls); unset, port 465 speaks TLS from the start.
+	SMTPForceImplicitTLS *bool `yaml:"smtp_force_implicit_tls,omitempty"`
 
 	// SlackAPIURL is the incoming webhook of slack_configs that have
 	// neither api_url nor app_token.
@@ -195,6 +198,10 @@ func (g *GlobalConfig) inheritEmail(e *EmailConfig) {
 	}
 	if e.TLSConfig == (TLSConfig{}) && g.SMTPTLSConfig != nil {
 		e.TLSConfig = *g.SMTPTLSConfig
+	}
+	if e.ImplicitTLS == nil && e.ForceImplicitTLS == nil && g.SMTPForceImplicitTLS != nil {
+		v := *g.SMTPForceImplicitTLS
+		e.ImplicitTLS = &v
 	}
 }
 

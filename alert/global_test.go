@@ -56,6 +56,7 @@ global:
   smtp_auth_identity: am-id
   smtp_require_tls: false
   smtp_tls_config: {server_name: smtp.internal, ca_file: ca.pem}
+  smtp_force_implicit_tls: true
   slack_api_url_file: slack-url
 route: {receiver: r}
 receivers:
@@ -71,6 +72,7 @@ receivers:
         auth_secret: own-secret
         auth_identity: own-id
         require_tls: true
+        force_implicit_tls: false
         tls_config: {insecure_skip_verify: true}
     slack_configs:
       - channel: '#a'
@@ -87,18 +89,18 @@ receivers:
 
 	type email struct {
 		From, Smarthost, Hello, User, Identity, Password, Secret string
-		RequireTLS                                               bool
+		RequireTLS, ImplicitTLS                                  bool
 		TLS                                                      TLSConfig
 	}
 	got := func(e EmailConfig) email {
 		e = c.Global.emailWithSecrets(e)
-		return email{e.From, e.Smarthost, e.Hello, e.AuthUsername, e.AuthIdentity, e.AuthPassword.Value(), e.AuthSecret.Value(), *e.RequireTLS, e.TLSConfig}
+		return email{e.From, e.Smarthost, e.Hello, e.AuthUsername, e.AuthIdentity, e.AuthPassword.Value(), e.AuthSecret.Value(), *e.RequireTLS, *e.ImplicitTLS, e.TLSConfig}
 	}
 	es := c.Receivers[0].EmailConfigs
 	want := []email{
-		{"Alertmanager <am@bank.test>", "smtp.bank.test:587", "am.bank.test", "am", "am-id", "pw-from-file", "cram-secret", false,
+		{"Alertmanager <am@bank.test>", "smtp.bank.test:587", "am.bank.test", "am", "am-id", "pw-from-file", "cram-secret", false, true,
 			TLSConfig{ServerName: "smtp.internal", CAFile: filepath.Join(dir, "ca.pem")}},
-		{"own@bank.test", "own.bank.test:25", "own.bank.test", "own", "own-id", "own-pw", "own-secret", true, TLSConfig{InsecureSkipVerify: true}},
+		{"own@bank.test", "own.bank.test:25", "own.bank.test", "own", "own-id", "own-pw", "own-secret", true, false, TLSConfig{InsecureSkipVerify: true}},
 	}
 	for i := range want {
 		if diff := cmp.Diff(want[i], got(es[i])); diff != "" {
@@ -184,6 +186,9 @@ receivers: [{name: r, wecom_configs: [{key: k, http_config: {tls_config: {cert_f
 		{"a CA file without a certificate", `
 global: {smtp_tls_config: {ca_file: '` + junk + `'}}`,
 			[]string{"global.smtp_tls_config.ca_file"}, "no PEM certificate"},
+		{"implicit TLS under both names", `
+receivers: [{name: r, email_configs: [{to: a@b.test, from: s@b.test, smarthost: 'mx:465', implicit_tls: true, force_implicit_tls: false}]}]`,
+			[]string{"receivers[0].email_configs[0].force_implicit_tls"}, "contradicts"},
 		{"forwarding with two sets of credentials", `
 receivers: [{name: r, alertmanager_configs: [{url: 'http://am:9093', bearer_token: t, http_config: {bearer_token: u}}]}]`,
 			[]string{"receivers[0].alertmanager_configs[0].http_config"}, "not both"},
@@ -267,12 +272,15 @@ receivers:
         color: '{{ if eq .Status "firing" }}danger{{ else }}good{{ end }}'
         title_link: 'https://grafana.bank.test'
         actions: [{type: button, text: Runbook, url: 'https://runbooks'}]
+    email_configs:
+      - {to: a@bank.test, from: s@bank.test, smarthost: 'mx:25', threading: {enabled: true}}
 `)
 	if err := c.Validate(); err != nil {
 		t.Fatalf("Validate: %v", err)
 	}
 	want := []string{
 		"global.pagerduty_url", "global.opsgenie_api_key", "global.wechat_api_secret", "global.wechat_api_corp_id", "global.telegram_api_url",
+		"receivers[0].email_configs[0].threading",
 		"receivers[0].slack_configs[0].color", "receivers[0].slack_configs[0].title_link", "receivers[0].slack_configs[0].actions",
 	}
 	if diff := cmp.Diff(want, c.IgnoredSettings()); diff != "" {
