@@ -76,9 +76,10 @@ type GlobalConfig struct {
 // its value is not kept (it may be a secret), only that it was written.
 type amOnly struct{ set bool }
 
-// UnmarshalYAML records that the key was written, whatever its value.
-func (a *amOnly) UnmarshalYAML(*yaml.Node) error {
-	a.set = true
+// UnmarshalYAML records that the key was written with a value, whatever
+// it is; null and an empty list count as absent.
+func (a *amOnly) UnmarshalYAML(n *yaml.Node) error {
+	a.set = n.ShortTag() != "!!null" && !(n.Kind == yaml.SequenceNode && len(n.Content) == 0)
 	return nil
 }
 

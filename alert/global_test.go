@@ -231,6 +231,7 @@ receivers:
       - {to: a@bank.test, from: s@bank.test, smarthost: 'mx:25'}
   - name: teams
     msteams_configs: [{webhook_url: 'https://outlook.office.com/webhook/x'}]
+    opsgenie_configs: []   # nothing configured: no error
 `)
 	err := c.Validate()
 	if diff := cmp.Diff([]string{"receivers[0].pagerduty_configs", "receivers[1].wechat_configs", "receivers[2].msteams_configs"}, errorPaths(t, err)); diff != "" {
