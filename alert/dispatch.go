@@ -164,7 +164,7 @@ func (m *Manager) runGroup(ctx context.Context, g *aggrGroup) {
 			// The next tick counts from now, not from the end of a
 			// flush that may have spent time retrying.
 			timer.Reset(r.groupInterval)
-			fctx, cancel := context.WithTimeout(ctx, r.groupInterval)
+			fctx, cancel := flushContext(ctx, r.groupInterval)
 			done := m.flush(fctx, g, false)
 			cancel()
 			if done {
@@ -172,13 +172,40 @@ func (m *Manager) runGroup(ctx context.Context, g *aggrGroup) {
 			}
 			armEscalation()
 		case <-esc.C:
-			fctx, cancel := context.WithTimeout(ctx, r.groupInterval)
+			fctx, cancel := flushContext(ctx, r.groupInterval)
 			m.flush(fctx, g, true)
 			cancel()
 			armEscalation()
 		case <-g.wake:
 			armEscalation()
 		}
+	}
+}
+
+// flushContext bounds a scheduled flush by d. A flush under way when ctx
+// ends is not cut off at once: cancelling a request the receiver may
+// already have accepted would record a delivered notification as failed,
+// and the shutdown flush would send it again. It gets shutdownFlushTimeout
+// more to finish instead.
+func flushContext(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d)
+	var (
+		mu    sync.Mutex
+		grace *time.Timer
+	)
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		grace = time.AfterFunc(shutdownFlushTimeout, cancel)
+	})
+	return fctx, func() {
+		stop()
+		mu.Lock()
+		if grace != nil {
+			grace.Stop()
+		}
+		mu.Unlock()
+		cancel()
 	}
 }
 
