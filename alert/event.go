@@ -19,6 +19,9 @@ const (
 	KindTemplateRate  Kind = "template_rate"  // a log template's rate left its baseline
 	KindErrorRatio    Kind = "error_ratio"    // the share of error-level lines in a log stream left its baseline
 	KindCheckMismatch Kind = "check_mismatch" // a consistency check found rows that disagree
+	KindCheckError    Kind = "check_error"    // a consistency check could not run (query failed, duplicate keys, ...)
+	KindMetricRule    Kind = "metric_rule"    // a metric rule fires: one event per firing episode
+	KindRuleError     Kind = "rule_error"     // a metric rule fails to evaluate while others of its group succeed
 )
 
 // Event is one finding of an analysis job, persisted by the store and

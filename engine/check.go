@@ -205,7 +205,7 @@ func (j *checkJob) raiseFailure(ctx context.Context, now time.Time, runErr error
 	ann["summary"] = fmt.Sprintf("Consistency check %s failed: no differences were computed", j.cfg.Name)
 	ann["description"] = runErr.Error()
 	ev := alert.Event{
-		Kind: alert.KindCheckMismatch, Job: j.cfg.Name, Labels: j.failureLabels(), Annotations: ann,
+		Kind: alert.KindCheckError, Job: j.cfg.Name, Labels: j.failureLabels(), Annotations: ann,
 		Time: now, Value: 1, CreatedAt: j.e.now(),
 	}
 	if ctx.Err() != nil {

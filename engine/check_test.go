@@ -170,6 +170,9 @@ func TestCheckJob(t *testing.T) {
 	for _, ev := range evs {
 		if ev.Labels.Get("alertname") == CheckFailedAlertName {
 			failures++
+			if ev.Kind != alert.KindCheckError {
+				t.Errorf("failure event of kind %q, want %q", ev.Kind, alert.KindCheckError)
+			}
 			if !strings.Contains(ev.Annotations["description"], `right (source "trading"): query`) {
 				t.Errorf("failure event description %q", ev.Annotations["description"])
 			}

@@ -21,19 +21,8 @@ import (
 // Event kinds of metric rule groups. They are defined here, where the
 // events are made, rather than in package alert, which treats every kind
 // alike.
-const (
-	// KindMetricRule is a firing alert of a metric rule: one event per
-	// firing episode (its time is when the alert started firing), sent
-	// again at every evaluation while it fires.
-	KindMetricRule alert.Kind = "metric_rule"
-	// KindRuleError is a metric rule whose evaluation fails while other
-	// rules of its group succeed: one event per run of failures (its time
-	// is the first failed evaluation), resolved when the rule evaluates
-	// again.
-	KindRuleError alert.Kind = "rule_error"
-)
 
-// RuleErrorAlertName is the alertname of KindRuleError events.
+// RuleErrorAlertName is the alertname of alert.KindRuleError events.
 const RuleErrorAlertName = "MetricRuleFailing"
 
 // ruleJob is the Job of one metric rule group.
@@ -117,7 +106,7 @@ func (j *ruleJob) Timeout() time.Duration { return j.g.Config().Timeout.Std() }
 // Run evaluates the group at now (scheduled) or replays it from no state
 // (`seismo once`). A rule that fails does not fail the run while another
 // rule of the group succeeds: it is logged, counted and raises a
-// KindRuleError event. When every rule fails (the source is down, say) the
+// alert.KindRuleError event. When every rule fails (the source is down, say) the
 // run fails, as a monitor's does when its source fails.
 func (j *ruleJob) Run(ctx context.Context, now time.Time, scheduled bool) (JobResult, error) {
 	var res metric.Result
@@ -198,17 +187,17 @@ func (j *ruleJob) alertEvent(rr metric.RuleResult, a metric.Alert) alert.Event {
 		ann["expr"] = rr.Expr
 	}
 	return alert.Event{
-		Kind:        KindMetricRule,
+		Kind:        alert.KindMetricRule,
 		Job:         j.g.Name(),
 		Labels:      a.Labels,
 		Annotations: ann,
 		Time:        a.FiredAt,
 		Value:       a.Value,
-		Detector:    string(KindMetricRule),
+		Detector:    string(alert.KindMetricRule),
 	}
 }
 
-// ruleErrorLabels is the label set of a rule's KindRuleError alert.
+// ruleErrorLabels is the label set of a rule's alert.KindRuleError alert.
 func (j *ruleJob) ruleErrorLabels(rule string) labels.Labels {
 	b := labels.NewBuilder(labels.EmptyLabels())
 	for k, v := range j.g.Config().Labels {
@@ -222,7 +211,7 @@ func (j *ruleJob) ruleErrorLabels(rule string) labels.Labels {
 
 func (j *ruleJob) ruleErrorEvent(rr metric.RuleResult, ls labels.Labels) alert.Event {
 	return alert.Event{
-		Kind:   KindRuleError,
+		Kind:   alert.KindRuleError,
 		Job:    j.g.Name(),
 		Labels: ls,
 		Annotations: map[string]string{
@@ -231,7 +220,7 @@ func (j *ruleJob) ruleErrorEvent(rr metric.RuleResult, ls labels.Labels) alert.E
 		},
 		Time:     rr.FailingSince,
 		Value:    0,
-		Detector: string(KindRuleError),
+		Detector: string(alert.KindRuleError),
 	}
 }
 

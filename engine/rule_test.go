@@ -211,7 +211,7 @@ func TestRuleGroupJob(t *testing.T) {
 			t.Errorf("%s: summary %q, want it to contain %q", at.Format("15:04"), res.Summary(), s.summary)
 		}
 		for _, ev := range res.Events {
-			if ev.Kind == KindMetricRule && i == 4 {
+			if ev.Kind == alert.KindMetricRule && i == 4 {
 				firingEvent = ev
 			}
 		}
@@ -233,11 +233,11 @@ func TestRuleGroupJob(t *testing.T) {
 	for _, ev := range stored {
 		kinds[ev.Kind]++
 	}
-	if kinds[KindMetricRule] != 1 || kinds[KindRuleError] != 1 || len(stored) != 2 {
+	if kinds[alert.KindMetricRule] != 1 || kinds[alert.KindRuleError] != 1 || len(stored) != 2 {
 		t.Errorf("stored events by kind = %v, want one of each", kinds)
 	}
 	for _, ev := range stored {
-		if ev.Kind == KindRuleError && (!ev.Time.Equal(t0.Add(3*time.Minute)) || !strings.Contains(ev.Annotations["summary"], "vm overloaded by this query") ||
+		if ev.Kind == alert.KindRuleError && (!ev.Time.Equal(t0.Add(3*time.Minute)) || !strings.Contains(ev.Annotations["summary"], "vm overloaded by this query") ||
 			ev.Labels.String() != `{alertname="MetricRuleFailing", rule="Flaky", rule_group="trading", team="ops"}`) {
 			t.Errorf("rule error event = %+v", ev)
 		}
