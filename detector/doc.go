@@ -79,11 +79,11 @@
 //
 //   - spectral keeps the window's DFT by the sliding-DFT recurrence
 //     (O(n) per point, n = window + extend = 128) and then needs, per
-//     frequency, an amplitude and a root of a product of amplitudes, and
-//     one inverse FFT (O(n log n)): about 4–5 µs a point, where two full
-//     FFTs and 2n logarithms and exponentials took about 17 µs. Every
-//     coefficient of the map changes with every point, so the cost
-//     cannot fall below n non-linear evaluations per point.
+//     distinct amplitude, a square and a cube root, and one inverse FFT
+//     (O(n log n)): about 3 µs a point, where two full FFTs and 2n
+//     logarithms and exponentials took about 17 µs. Every coefficient of
+//     the map changes with every point, so the cost cannot fall below n
+//     non-linear evaluations and one transform per point.
 //   - S-H-ESD keeps per-phase sorted pools and the residuals sorted:
 //     a point re-levels the points of the (at most six) phase classes
 //     whose pools changed, about 6·window/period residual moves, and runs
