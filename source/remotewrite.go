@@ -10,13 +10,9 @@ package source
 //	Content-Type: application/x-protobuf
 //	X-Prometheus-Remote-Write-Version: 0.1.0
 //
-// The message is small enough to encode by hand from the spec's .proto
-// (prompb's generated code needs gogo/protobuf, which Seismo does not
-// otherwise use): WriteRequest{1: repeated TimeSeries}, TimeSeries{1:
-// repeated Label, 2: repeated Sample}, Label{1: name, 2: value},
-// Sample{1: double value, 2: int64 timestamp in ms}. The spec asks for
-// labels sorted by name (labels.Labels are) with __name__ among them, and
-// samples in time order.
+// The message is built with Prometheus's own prompb types. The spec asks
+// for labels sorted by name (labels.Labels are) with __name__ among them,
+// and samples in time order.
 //
 // Delivery follows the spec: 5xx and 429 are retried with exponential
 // backoff (a 429's Retry-After honoured, capped at max_backoff); any other
@@ -30,7 +26,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -40,7 +35,7 @@ import (
 	"github.com/klauspost/compress/snappy"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/prometheus/model/labels"
-	"google.golang.org/protobuf/encoding/protowire"
+	"github.com/prometheus/prometheus/prompb"
 
 	"github.com/seismo-dev/seismo/config/field"
 	"github.com/seismo-dev/seismo/series"
@@ -254,7 +249,11 @@ func (e *statusError) Error() string {
 
 // send writes one request with retries.
 func (w *RemoteWriter) send(ctx context.Context, batch []WriteSeries, samples int) error {
-	body := snappy.Encode(nil, EncodeWriteRequest(batch))
+	raw, err := EncodeWriteRequest(batch)
+	if err != nil {
+		return err
+	}
+	body := snappy.Encode(nil, raw)
 	r := retrier{
 		source:  "remote_write",
 		timeout: w.cfg.Timeout.Std(),
@@ -269,7 +268,7 @@ func (w *RemoteWriter) send(ctx context.Context, batch []WriteSeries, samples in
 		},
 		logger: w.log,
 	}
-	_, err := do(ctx, r, fmt.Sprintf("write %d samples", samples), func(ctx context.Context) (struct{}, error) {
+	_, err = do(ctx, r, fmt.Sprintf("write %d samples", samples), func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, w.post(ctx, body)
 	})
 	return err
@@ -314,41 +313,25 @@ func (w *RemoteWriter) post(ctx context.Context, body []byte) error {
 }
 
 // EncodeWriteRequest encodes ss as a remote write 1.0 WriteRequest
-// protobuf message (uncompressed). Label sets are written as given
-// (labels.Labels are sorted by name); samples in the order given.
-// Non-finite values are written as they are.
-func EncodeWriteRequest(ss []WriteSeries) []byte {
-	var (
-		out []byte
-		ts  []byte // one TimeSeries, reused
-		sub []byte // one Label or Sample, reused
-	)
-	for _, s := range ss {
-		ts = ts[:0]
+// protobuf message (uncompressed), with Prometheus's own prompb types.
+// Label sets are written as given (labels.Labels are sorted by name);
+// samples in the order given. Non-finite values are written as they are.
+func EncodeWriteRequest(ss []WriteSeries) ([]byte, error) {
+	req := prompb.WriteRequest{Timeseries: make([]prompb.TimeSeries, len(ss))}
+	for i, s := range ss {
+		ts := &req.Timeseries[i]
+		ts.Labels = make([]prompb.Label, 0, s.Labels.Len())
 		s.Labels.Range(func(l labels.Label) {
-			sub = sub[:0]
-			sub = protowire.AppendTag(sub, 1, protowire.BytesType)
-			sub = protowire.AppendString(sub, l.Name)
-			sub = protowire.AppendTag(sub, 2, protowire.BytesType)
-			sub = protowire.AppendString(sub, l.Value)
-			ts = protowire.AppendTag(ts, 1, protowire.BytesType)
-			ts = protowire.AppendBytes(ts, sub)
+			ts.Labels = append(ts.Labels, prompb.Label{Name: l.Name, Value: l.Value})
 		})
-		for _, p := range s.Samples {
-			sub = sub[:0]
-			if bits := math.Float64bits(p.V); bits != 0 {
-				sub = protowire.AppendTag(sub, 1, protowire.Fixed64Type)
-				sub = protowire.AppendFixed64(sub, bits)
-			}
-			if ms := p.T.UnixMilli(); ms != 0 {
-				sub = protowire.AppendTag(sub, 2, protowire.VarintType)
-				sub = protowire.AppendVarint(sub, uint64(ms))
-			}
-			ts = protowire.AppendTag(ts, 2, protowire.BytesType)
-			ts = protowire.AppendBytes(ts, sub)
+		ts.Samples = make([]prompb.Sample, len(s.Samples))
+		for j, p := range s.Samples {
+			ts.Samples[j] = prompb.Sample{Value: p.V, Timestamp: p.T.UnixMilli()}
 		}
-		out = protowire.AppendTag(out, 1, protowire.BytesType)
-		out = protowire.AppendBytes(out, ts)
 	}
-	return out
+	out, err := req.Marshal()
+	if err != nil {
+		return nil, fmt.Errorf("marshal remote write request: %w", err)
+	}
+	return out, nil
 }

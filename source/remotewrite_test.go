@@ -127,7 +127,11 @@ func TestEncodeWriteRequest(t *testing.T) {
 		{Labels: labels.FromStrings("__name__", "seismo_expected", "channel", "web"), Samples: rwPoints(math.NaN())},
 		{Labels: labels.FromStrings("__name__", "empty")},
 	}
-	got := decodeWriteRequest(t, EncodeWriteRequest(in))
+	raw, err := EncodeWriteRequest(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := decodeWriteRequest(t, raw)
 	if len(got) != 3 {
 		t.Fatalf("%d series decoded, want 3", len(got))
 	}
