@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sort"
 	"sync"
 	"time"
 )
@@ -157,7 +158,11 @@ func (s *memState) AppendNotification(_ context.Context, r *NotificationRecord) 
 	r.ID = s.nextID
 	c := *r
 	c.Firing, c.Resolved = slices.Clone(r.Firing), slices.Clone(r.Resolved)
-	s.history = append(s.history, c)
+	// Keep the history ordered by time, then by append order, as the
+	// SQLite store lists it: a retry that finishes after a later flush
+	// or a clock stepped back must not reorder what the API shows.
+	i := sort.Search(len(s.history), func(i int) bool { return s.history[i].Time.After(c.Time) })
+	s.history = slices.Insert(s.history, i, c)
 	return nil
 }
 

@@ -631,11 +631,6 @@ func BenchmarkAppendNotification(b *testing.B) {
 // history still lists them by their time, newest first.
 func TestStateStoreNotificationsByTime(t *testing.T) {
 	forEachStateStore(t, func(t *testing.T, st alert.StateStore) {
-		if _, isSQLite := st.(*sqliteStore); !isSQLite {
-			// Known divergence, reported: alert.NewMemoryState lists
-			// records in reverse order of appending, not by time.
-			t.Skip("alert.NewMemoryState orders the history by append order")
-		}
 		ctx := t.Context()
 		for i, m := range []int{2, 0, 1} {
 			r := alert.NotificationRecord{Time: t0.Add(time.Duration(m) * time.Minute), Receiver: "ops",
