@@ -202,8 +202,8 @@ func goldenCases() []goldenCase {
 		{name: "no_data_step", cfg: Config{Type: TypeNoData, NoData: NoDataConfig{Missing: 2}}},
 		{name: "rate_of_change", cfg: Config{Type: TypeRateOfChange}},
 		{name: "rate_of_change_w20", cfg: Config{Type: TypeRateOfChange, RateOfChange: WindowConfig{Window: 20}, MinDeviation: MinDeviation{Absolute: 1}}},
-		{name: "distribution_shift", cfg: Config{Type: TypeDistributionShift}},
-		{name: "distribution_shift_small", cfg: Config{Type: TypeDistributionShift, DistributionShift: DistributionShiftConfig{Window: 20, Reference: 60, Bins: 3}}},
+		{name: "distribution_shift", cfg: Config{Type: TypeDistributionShift}, nab: true},
+		{name: "distribution_shift_small", cfg: Config{Type: TypeDistributionShift, DistributionShift: DistributionShiftConfig{Window: 20, Reference: 60, Bins: 3}}, nab: true},
 		{name: "adaptive", cfg: Config{Type: TypeAdaptive}, nab: true},
 		{name: "adaptive_fast", cfg: Config{Type: TypeAdaptive, Adaptive: AdaptiveParams{Memory: 200, Fast: 5, Horizon: 500, Quiet: 10, Warmup: 50}}},
 
