@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -30,7 +29,6 @@ const (
 	// messages for ten minutes, the pause that follows.
 	dingTalkRateLimited = 130101
 	dingTalkRatePause   = 10 * time.Minute
-	dingTalkBusy        = -1
 )
 
 // Default templates.
@@ -58,16 +56,7 @@ type DingTalkConfig struct {
 
 func (c DingTalkConfig) validate() error {
 	var errs field.List
-	switch {
-	case c.URL.IsZero() && c.AccessToken.IsZero():
-		errs.Addf("url", "a DingTalk robot needs its webhook url or its access_token")
-	case !c.URL.IsZero() && !c.AccessToken.IsZero():
-		errs.Addf("access_token", "give either url or access_token, not both")
-	}
-	errs.Add("url", checkSecretURL(c.URL, false))
-	if c.APIURL != "" {
-		errs.Add("api_url", checkHTTPURL(c.APIURL))
-	}
+	dingTalkEndpoint.validate(&errs, c.URL, c.AccessToken, c.APIURL)
 	for i, m := range c.AtMobiles {
 		if strings.TrimSpace(m) == "" || strings.ContainsAny(m, " \t\n") {
 			errs.Addf(fmt.Sprintf("at_mobiles[%d]", i), "not a phone number: %q", m)
@@ -76,6 +65,10 @@ func (c DingTalkConfig) validate() error {
 	errs.Add("", c.ChatConfig.validate(dingTalkTitle, dingTalkText))
 	return errs.Err()
 }
+
+// dingTalkEndpoint is how a DingTalk robot's webhook is given: url, or
+// access_token.
+var dingTalkEndpoint = robotEndpoint{vendor: "DingTalk", keyField: "access_token", defaultAPI: DefaultDingTalkAPIURL}
 
 // DingTalk posts markdown to a DingTalk custom robot.
 type DingTalk struct {
@@ -94,26 +87,9 @@ type DingTalk struct {
 
 // NewDingTalk returns the DingTalk integration of cfg (defaults applied).
 func NewDingTalk(cfg DingTalkConfig, client *http.Client, now func() time.Time, logger *slog.Logger) (*DingTalk, error) {
-	raw, err := resolved(cfg.URL)
+	raw, err := dingTalkEndpoint.resolve(cfg.URL, cfg.AccessToken, cfg.APIURL)
 	if err != nil {
-		return nil, fmt.Errorf("url: %w", err)
-	}
-	if raw == "" {
-		token, err := resolved(cfg.AccessToken)
-		if err != nil {
-			return nil, fmt.Errorf("access_token: %w", err)
-		}
-		if token == "" {
-			return nil, errors.New("a DingTalk robot needs its webhook url or its access_token")
-		}
-		base := cfg.APIURL
-		if base == "" {
-			base = DefaultDingTalkAPIURL
-		}
-		raw = base + "?access_token=" + url.QueryEscape(token)
-	}
-	if err := checkHTTPURL(raw); err != nil {
-		return nil, fmt.Errorf("url: %w", err)
+		return nil, err
 	}
 	u, _ := url.Parse(raw) // checked above
 	secret, err := resolved(cfg.Secret)
@@ -220,19 +196,7 @@ func (d *DingTalk) Notify(ctx context.Context, m *Message) (retry bool, err erro
 		return false, fmt.Errorf("dingtalk: render: %w", err)
 	}
 	return sendParts(ctx, len(bodies), func(ctx context.Context, i int) (bool, error) {
-		reply, err := postHTTP(ctx, d.client, d.timeout, d.requestURL(), "application/json; charset=utf-8", d.userAgent, bodies[i])
-		if err != nil {
-			return true, fmt.Errorf("dingtalk: %w", err)
-		}
-		retry, err := robotResult(reply, "errcode", "errmsg", func(code int, _ string) robotVerdict {
-			switch code {
-			case dingTalkRateLimited:
-				return robotVerdict{rateLimited: true, pause: dingTalkRatePause}
-			case dingTalkBusy:
-				return robotVerdict{retry: true}
-			}
-			return robotVerdict{}
-		})
+		retry, err := postErrcodeRobot(ctx, d.client, d.timeout, d.requestURL(), "application/json; charset=utf-8", d.userAgent, bodies[i], dingTalkRateLimited, dingTalkRatePause)
 		if err != nil {
 			return retry, fmt.Errorf("dingtalk: %w", err)
 		}
