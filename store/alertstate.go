@@ -418,18 +418,10 @@ func (s *sqliteStore) Notifications(ctx context.Context, f alert.NotificationFil
 // notificationLimit returns the effective limit of f, or an error for a
 // filter that cannot match anything sensible.
 func notificationLimit(f alert.NotificationFilter) (int, error) {
-	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
-		return 0, fmt.Errorf("time range ends (%s) before it starts (%s)", f.To.Format(time.RFC3339), f.From.Format(time.RFC3339))
+	if err := checkTimeRange(f.From, f.To); err != nil {
+		return 0, err
 	}
-	switch {
-	case f.Limit < 0:
-		return 0, fmt.Errorf("negative limit %d", f.Limit)
-	case f.Limit == 0:
-		return DefaultNotificationLimit, nil
-	case f.Limit > MaxNotificationLimit:
-		return MaxNotificationLimit, nil
-	}
-	return f.Limit, nil
+	return effectiveLimit(f.Limit, DefaultNotificationLimit, MaxNotificationLimit)
 }
 
 // inTx runs fn in a write transaction, committing if it succeeds; what is

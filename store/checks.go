@@ -99,17 +99,7 @@ type CheckDifferenceFilter struct {
 	Limit     int // 0 = DefaultLimit, capped at MaxLimit
 }
 
-func checkLimit(n int) (int, error) {
-	switch {
-	case n < 0:
-		return 0, fmt.Errorf("negative limit %d", n)
-	case n == 0:
-		return DefaultLimit, nil
-	case n > MaxLimit:
-		return MaxLimit, nil
-	}
-	return n, nil
-}
+func checkLimit(n int) (int, error) { return effectiveLimit(n, DefaultLimit, MaxLimit) }
 
 // SaveCheckRun stores run and diffs in one transaction.
 func (s *sqliteStore) SaveCheckRun(ctx context.Context, run CheckRun, diffs []CheckDifference) (id int64, err error) {

@@ -216,29 +216,10 @@ const (
 )
 
 func (f LabelFilter) limit() (int, error) {
-	switch {
-	case f.Limit < 0:
-		return 0, fmt.Errorf("negative limit %d", f.Limit)
-	case f.Limit == 0:
-		return DefaultLabelLimit, nil
-	case f.Limit > MaxLabelLimit:
-		return MaxLabelLimit, nil
-	}
-	return f.Limit, nil
+	return effectiveLimit(f.Limit, DefaultLabelLimit, MaxLabelLimit)
 }
 
-func (f LabelFilter) validate() error {
-	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
-		return fmt.Errorf("time range ends (%s) before it starts (%s)", f.To.Format(time.RFC3339), f.From.Format(time.RFC3339))
-	}
-	for i, m := range f.Matchers {
-		if m == nil {
-			return fmt.Errorf("matcher %d is nil", i)
-		}
-	}
-	_, err := f.limit()
-	return err
-}
+func (f LabelFilter) validate() error { return validateFilter(f.From, f.To, f.Matchers, f.Limit) }
 
 // AuditEntry records one change: who did what to which label (or token),
 // with the label before and after as JSON (null when absent).

@@ -79,29 +79,48 @@ const (
 )
 
 // limit returns the effective limit of f.
-func (f EventFilter) limit() (int, error) {
+func (f EventFilter) limit() (int, error) { return effectiveLimit(f.Limit, DefaultLimit, MaxLimit) }
+
+func (f EventFilter) validate() error { return validateFilter(f.From, f.To, f.Matchers, f.Limit) }
+
+// effectiveLimit returns the number of rows a query that asked for n
+// returns: def for 0, at most max; a negative n is an error.
+func effectiveLimit(n, def, max int) (int, error) {
 	switch {
-	case f.Limit < 0:
-		return 0, fmt.Errorf("negative limit %d", f.Limit)
-	case f.Limit == 0:
-		return DefaultLimit, nil
-	case f.Limit > MaxLimit:
-		return MaxLimit, nil
+	case n < 0:
+		return 0, fmt.Errorf("negative limit %d", n)
+	case n == 0:
+		return def, nil
+	case n > max:
+		return max, nil
 	}
-	return f.Limit, nil
+	return n, nil
 }
 
-func (f EventFilter) validate() error {
-	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
-		return fmt.Errorf("time range ends (%s) before it starts (%s)", f.To.Format(time.RFC3339), f.From.Format(time.RFC3339))
+// checkTimeRange refuses a range [from, to] that ends before it starts;
+// a zero end is open.
+func checkTimeRange(from, to time.Time) error {
+	if !from.IsZero() && !to.IsZero() && to.Before(from) {
+		return fmt.Errorf("time range ends (%s) before it starts (%s)", to.Format(time.RFC3339), from.Format(time.RFC3339))
 	}
-	for i, m := range f.Matchers {
+	return nil
+}
+
+// validateFilter checks what the filters of events and labels share: the
+// time range, no nil matcher, and a limit that is not negative.
+func validateFilter(from, to time.Time, matchers []*labels.Matcher, limit int) error {
+	if err := checkTimeRange(from, to); err != nil {
+		return err
+	}
+	for i, m := range matchers {
 		if m == nil {
 			return fmt.Errorf("matcher %d is nil", i)
 		}
 	}
-	_, err := f.limit()
-	return err
+	if limit < 0 {
+		return fmt.Errorf("negative limit %d", limit)
+	}
+	return nil
 }
 
 // ErrUnsupportedDriver is returned by Open for a driver that Seismo does
