@@ -606,51 +606,16 @@ func decodeMatchers(s string) ([]*labels.Matcher, error) {
 
 // parseStoredMatcher is the inverse of labels.Matcher.String: a label name
 // (bare, or Go-quoted when it is not a classic name), an operator and a
-// Go-quoted value. It is strict on purpose: it reads only what
-// encodeMatchers wrote, and anything else is a corrupt row.
+// Go-quoted value. It reads with alert's parser, which owns the syntax, and
+// is strict on purpose: what does not read back to the very string
+// encodeMatchers wrote is a corrupt row.
 func parseStoredMatcher(s string) (*labels.Matcher, error) {
-	rest := s
-	var name string
-	if strings.HasPrefix(rest, `"`) {
-		q, err := strconv.QuotedPrefix(rest)
-		if err != nil {
-			return nil, fmt.Errorf("matcher %q: bad quoted name: %w", s, err)
-		}
-		if name, err = strconv.Unquote(q); err != nil {
-			return nil, fmt.Errorf("matcher %q: bad quoted name: %w", s, err)
-		}
-		rest = rest[len(q):]
-	} else {
-		i := strings.IndexAny(rest, "=!")
-		if i <= 0 {
-			return nil, fmt.Errorf("matcher %q: no label name or operator", s)
-		}
-		name, rest = rest[:i], rest[i:]
-	}
-	var typ labels.MatchType
-	switch {
-	case strings.HasPrefix(rest, "=~"):
-		typ, rest = labels.MatchRegexp, rest[2:]
-	case strings.HasPrefix(rest, "!~"):
-		typ, rest = labels.MatchNotRegexp, rest[2:]
-	case strings.HasPrefix(rest, "!="):
-		typ, rest = labels.MatchNotEqual, rest[2:]
-	case strings.HasPrefix(rest, "="):
-		typ, rest = labels.MatchEqual, rest[1:]
-	default:
-		return nil, fmt.Errorf("matcher %q: no operator after the label name", s)
-	}
-	q, err := strconv.QuotedPrefix(rest)
-	if err != nil || q != rest {
-		return nil, fmt.Errorf("matcher %q: the value must be one quoted string", s)
-	}
-	value, err := strconv.Unquote(q)
+	m, err := alert.ParseMatcher(s)
 	if err != nil {
 		return nil, fmt.Errorf("matcher %q: %w", s, err)
 	}
-	m, err := labels.NewMatcher(typ, name, value)
-	if err != nil {
-		return nil, fmt.Errorf("matcher %q: %w", s, err)
+	if m.String() != s {
+		return nil, fmt.Errorf("matcher %q: not in the stored form (want %s)", s, m)
 	}
 	return m, nil
 }
