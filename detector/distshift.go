@@ -88,20 +88,12 @@ func (d *DistributionShift) NewStream(baseline.Model) Stream {
 		recent: newSortedWindow(d.window),
 		ref:    newSortedWindow(d.reference),
 		lnc:    make([]float64, max(d.window, d.reference)+1),
-		cq:     make([]int, d.bins-1),
-		qs:     make([]float64, d.bins-1),
+		edges:  make([]distEdge, d.bins-1),
+		lower:  newDistCut(0.05, d.reference),
+		upper:  newDistCut(0.95, d.reference),
 	}
-	s.cuts = make([]distCut, d.bins-1)
-	for i := range s.qs {
-		s.qs[i] = float64(i+1) / float64(d.bins)
-		// quantile's arithmetic on a full reference (see sortedWindow.quantile).
-		h := s.qs[i] * float64(d.reference-1)
-		at := int(h)
-		if at >= d.reference-1 {
-			s.cuts[i] = distCut{at: d.reference - 1}
-		} else {
-			s.cuts[i] = distCut{at: at, frac: h - float64(at)}
-		}
+	for i := range s.edges {
+		s.edges[i].distCut = newDistCut(float64(i+1)/float64(d.bins), d.reference)
 	}
 	dof := float64(d.bins - 1)
 	s.dof, s.sqrt2Dof = dof, math.Sqrt(2*dof)
@@ -124,16 +116,24 @@ type distShiftStream struct {
 	ck          clock
 	recent, ref *sortedWindow
 	lnc         []float64 // ln(c + α) for every count c, so no logarithm per point
-	qs          []float64 // edge i is the qs[i] = (i+1)/b quantile of the reference
-	// cq[i] is the number of recent values at or below edge i at the
-	// last push: the counts move by a step or two per push, so walking
-	// from them beats a binary search per edge.
-	cq []int
+	// edges[i] is the (i+1)/b quantile of the reference, where bin i
+	// ends.
+	edges []distEdge
+	// lower and upper are the reference's 5% and 95% quantiles, the band.
+	lower, upper distCut
 	// The constants of the divergence: 1/(w + b·α), ln(w + b·α) and
 	// ln(r + b·α); of the statistic: 2w, 1 + w/r, b − 1 and √(2(b − 1)).
 	invW, lnW, lnR           float64
 	twoW, den, dof, sqrt2Dof float64
-	cuts                     []distCut // the edges' places in the reference
+}
+
+// distEdge is one bin edge: where it lies in the full reference, and its
+// value and the number of recent values at or below it at the last
+// judged point.
+type distEdge struct {
+	distCut
+	e  float64
+	cq int
 }
 
 // Push implements Stream.
@@ -143,51 +143,67 @@ func (s *distShiftStream) Push(p series.Point) (r Result, ok bool) {
 }
 
 func (s *distShiftStream) push(p series.Point, res *Result) bool {
-	if old, ok := s.recent.push(p.V); ok {
+	v := p.V
+	var o float64 // the value that leaves recent for the reference
+	if s.ref.full() {
+		o = s.slide(v)
+	} else {
+		old, ok := s.recent.push(v)
+		if !ok {
+			return false
+		}
 		s.ref.push(old)
-	}
-	if !s.ref.full() {
-		return false
+		if !s.ref.full() {
+			return false
+		}
+		o = old
 	}
 	d := s.d
-	b := d.bins
 	ref := s.ref.sorted
 	recent := s.recent.sorted
 	invW, lnW, lnR := s.invW, s.lnW, s.lnR
 	lnc := s.lnc
 	var div float64
 	prevQ, prevP := 0, 0
-	for i := 0; i < b; i++ {
-		cq, cp := len(recent), len(ref)
-		if i < b-1 {
-			// The qs[i]-quantile of the reference, as quantile computes it
-			// (the order statistic and fraction are fixed: the
-			// reference is full), and the counts at or below it.
-			c := &s.cuts[i]
-			e := ref[c.at]
-			if c.frac != 0 {
-				e += c.frac * (ref[c.at+1] - ref[c.at])
-			}
-			cq = walkGT(recent, e, s.cq[i])
-			s.cq[i] = cq
-			cp = c.at + 1 // ref[at] ≤ e: count from there, past any ties
-			for cp < len(ref) && ref[cp] <= e {
-				cp++
-			}
+	for i := range s.edges {
+		c := &s.edges[i]
+		// The edge as quantile computes it: the order statistic and
+		// fraction are fixed, the reference is full.
+		e := c.of(ref)
+		// The recent values at or below it. c.cq counted them at the last
+		// point against the old edge c.e; corrected for the value that
+		// left recent and the one that entered, it is where the old edge
+		// falls in recent now. The order statistics the edge is cut from
+		// shift by at most one place per point, past w/r recent values
+		// on average, so the walk from there mostly stops at once, a
+		// well-predicted branch (and it is right from any start, as at
+		// the first judged point).
+		cq := walkGT(recent, e, c.cq+b2i(v <= c.e)-b2i(o <= c.e))
+		c.e, c.cq = e, cq
+		// The reference values at or below it: ref[at] ≤ e, so count from
+		// there, past any ties.
+		cp := c.at + 1
+		for cp < len(ref) && ref[cp] <= e {
+			cp++
 		}
 		nq, np := cq-prevQ, cp-prevP
 		prevQ, prevP = cq, cp
 		q := (float64(nq) + distShiftAlpha) * invW
 		div += q * (lnc[nq] - lnW - lnc[np] + lnR)
 	}
+	// The last bin, above every edge.
+	nq, np := len(recent)-prevQ, len(ref)-prevP
+	q := (float64(nq) + distShiftAlpha) * invW
+	div += q * (lnc[nq] - lnW - lnc[np] + lnR)
+
 	g := s.twoW * div / s.den
 	z := max(0, (g-s.dof)/s.sqrt2Dof)
 	mr, mq := s.ref.median(), s.recent.median()
 	res.T = p.T
 	res.Value = p.V
 	res.Expected = mr
-	res.Lower = s.ref.quantile(0.05)
-	res.Upper = s.ref.quantile(0.95)
+	res.Lower = s.lower.of(ref)
+	res.Upper = s.upper.of(ref)
 	res.Score = ratio(z, d.k)
 	res.Z = z
 	res.Anomaly = z >= d.k
@@ -197,11 +213,49 @@ func (s *distShiftStream) push(p series.Point, res *Result) bool {
 	return true
 }
 
-// distCut is where an edge lies in the full reference: quantile's order
-// statistic at and fraction frac towards the next one.
+// slide moves both full windows on by v, returning the value that left
+// recent for the reference: v enters recent, recent's oldest value o
+// enters the reference and the reference's oldest leaves. All three are
+// known before any window changes, so the four places (o's and v's in
+// recent, the leaving value's and o's in the reference) are found by one
+// interleaved search instead of two in turn.
+func (s *distShiftStream) slide(v float64) float64 {
+	rc, rf := s.recent, s.ref
+	o, o2 := rc.oldest(), rf.oldest()
+	io, iv, i2, jo := searchGE2x2(rc.sorted, o, v, rf.sorted, o2, o)
+	moveSorted(rc.sorted, io, iv, o, v)
+	moveSorted(rf.sorted, i2, jo, o2, o)
+	rc.cycle(v)
+	rf.cycle(o)
+	return o
+}
+
+// distCut is where a quantile lies in the full reference: quantile's
+// order statistic at and fraction frac towards the next one.
 type distCut struct {
 	at   int
 	frac float64
+}
+
+// newDistCut returns where the q-quantile of n sorted values lies, with
+// quantile's arithmetic (see sortedWindow.quantile).
+func newDistCut(q float64, n int) distCut {
+	h := q * float64(n-1)
+	at := int(h)
+	if at >= n-1 {
+		return distCut{at: n - 1}
+	}
+	return distCut{at: at, frac: h - float64(at)}
+}
+
+// of returns the quantile of the sorted s (of the length the cut was made
+// for), as quantile computes it.
+func (c *distCut) of(s []float64) float64 {
+	e := s[c.at]
+	if c.frac != 0 {
+		e += c.frac * (s[c.at+1] - s[c.at])
+	}
+	return e
 }
 
 // walkGT returns the first index i with s[i] > v (len(s) if none), as

@@ -53,7 +53,14 @@ func (w *sortedWindow) replace(old, v float64) { replaceSorted(w.sorted, old, v)
 
 // replaceSorted swaps one copy of old in the sorted s for v (see replace).
 func replaceSorted(s []float64, old, v float64) {
-	r, j := searchGE2(s, old, v) // s[r] == old
+	r, j := searchGE2(s, old, v)
+	moveSorted(s, r, j, old, v)
+}
+
+// moveSorted swaps old = s[r], where r = searchGE(s, old), for v in the
+// sorted s, where j = searchGE(s, v): the values between the two places
+// shift by one.
+func moveSorted(s []float64, r, j int, old, v float64) {
 	switch {
 	case v > old: // j > r
 		copy(s[r:j-1], s[r+1:j])
@@ -61,6 +68,20 @@ func replaceSorted(s []float64, old, v float64) {
 	case v < old: // j <= r
 		copy(s[j+1:r+1], s[j:r])
 		s[j] = v
+	}
+}
+
+// oldest returns the value the next push evicts. The window must be full.
+func (w *sortedWindow) oldest() float64 { return w.ring[w.head] }
+
+// cycle records v as the newest value of the full window in place of the
+// oldest, in arrival order only: the caller has already swapped them in
+// w.sorted (as push does with replace), with searches of its own.
+func (w *sortedWindow) cycle(v float64) {
+	w.ring[w.head] = v
+	w.head++
+	if w.head == len(w.ring) {
+		w.head = 0
 	}
 }
 
@@ -116,6 +137,46 @@ func searchGE2(s []float64, a, b float64) (int, int) {
 	ba += b2i(s[ba] < a)
 	bb += b2i(s[bb] < b)
 	return ba, bb
+}
+
+// searchGE2x2 is searchGE2 on two slices at once: searchGE(s, a),
+// searchGE(s, b), searchGE(t, c) and searchGE(t, d) as four independent
+// chains of loads that the CPU overlaps, for a caller that edits two
+// sorted windows per point (see distShiftStream.slide).
+func searchGE2x2(s []float64, a, b float64, t []float64, c, d float64) (ia, ib, ic, id int) {
+	n, m := len(s), len(t)
+	if n == 0 || m == 0 {
+		ia, ib = searchGE2(s, a, b)
+		ic, id = searchGE2(t, c, d)
+		return ia, ib, ic, id
+	}
+	for n > 1 && m > 1 {
+		half := n >> 1
+		ia += half & -b2i(s[ia+half-1] < a)
+		ib += half & -b2i(s[ib+half-1] < b)
+		n -= half
+		half = m >> 1
+		ic += half & -b2i(t[ic+half-1] < c)
+		id += half & -b2i(t[id+half-1] < d)
+		m -= half
+	}
+	for n > 1 {
+		half := n >> 1
+		ia += half & -b2i(s[ia+half-1] < a)
+		ib += half & -b2i(s[ib+half-1] < b)
+		n -= half
+	}
+	for m > 1 {
+		half := m >> 1
+		ic += half & -b2i(t[ic+half-1] < c)
+		id += half & -b2i(t[id+half-1] < d)
+		m -= half
+	}
+	ia += b2i(s[ia] < a)
+	ib += b2i(s[ib] < b)
+	ic += b2i(t[ic] < c)
+	id += b2i(t[id] < d)
+	return ia, ib, ic, id
 }
 
 // b2i is 1 for true: the compiler turns it into SETcc, so the searches
