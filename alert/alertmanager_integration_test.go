@@ -6,77 +6,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/seismo-dev/seismo/internal/testpeer"
 )
-
-const alertmanagerBin = "/usr/bin/prometheus-alertmanager"
-
-// startAlertmanager runs Debian's Alertmanager on a free loopback port
-// with a temporary storage directory and returns its URL.
-func startAlertmanager(t *testing.T) string {
-	t.Helper()
-	if _, err := os.Stat(alertmanagerBin); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required in CI (Debian package prometheus-alertmanager): %v", alertmanagerBin, err)
-		}
-		t.Skipf("%s not installed (apt-get install prometheus-alertmanager)", alertmanagerBin)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "alertmanager.yml")
-	// A receiver that sends nowhere: the test reads the alerts back.
-	if err := os.WriteFile(cfg, []byte("route:\n  receiver: blackhole\n  group_wait: 1h\nreceivers:\n  - name: blackhole\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, alertmanagerBin, "--config.file="+cfg, "--storage.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr, "--cluster.listen-address=")
-	out, err := os.Create(filepath.Join(dir, "alertmanager.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		cmd.Wait() //nolint:errcheck // killed
-		out.Close()
-		if t.Failed() {
-			b, _ := os.ReadFile(out.Name())
-			t.Logf("alertmanager log:\n%s", b)
-		}
-	})
-	base := "http://" + addr
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(base + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return base
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("alertmanager not ready at %s: %v", base, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
 
 // gettableAlert is the part of Alertmanager's GET /api/v2/alerts the test reads.
 type gettableAlert struct {
@@ -113,7 +50,8 @@ func getAlerts(t *testing.T, base string, active bool) map[string]gettableAlert 
 }
 
 func TestAlertmanagerForwardingIntegration(t *testing.T) {
-	base := startAlertmanager(t)
+	// A receiver that sends nowhere: the test reads the alerts back.
+	base := testpeer.StartAlertmanager(t, "route:\n  receiver: blackhole\n  group_wait: 1h\nreceivers:\n  - name: blackhole\n")
 	now := time.Now().UTC().Truncate(time.Second)
 	mk := func(channel string, resolved bool) *Alert {
 		ls := labels.FromStrings("alertname", "account_openings", "channel", channel, "team", "accounts")

@@ -4,20 +4,17 @@ package alert
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/seismo-dev/seismo/internal/testpeer"
 )
 
 // TestMutingMatchesAlertmanager runs Debian's Alertmanager with inhibit
@@ -36,7 +33,7 @@ inhibit_rules:
     target_match_re: {alertname: '.+'}
     equal: [dc]
 `
-	base := runAlertmanager(t, "route: {receiver: blackhole, group_wait: 0s, group_interval: 1s}\nreceivers: [{name: blackhole}]\n"+rules)
+	base := testpeer.StartAlertmanager(t, "route: {receiver: blackhole, group_wait: 0s, group_interval: 1s}\nreceivers: [{name: blackhole}]\n"+rules)
 	m, err := NewManager(loadConfig(t, "route: {receiver: rec}\nreceivers: [{name: rec}]\n"+rules), Options{Logger: quietLogger})
 	if err != nil {
 		t.Fatal(err)
@@ -176,58 +173,5 @@ func amPost(t *testing.T, url string, body any) {
 		var msg bytes.Buffer
 		msg.ReadFrom(resp.Body) //nolint:errcheck // for the message only
 		t.Fatalf("POST %s: %s: %s", url, resp.Status, strings.TrimSpace(msg.String()))
-	}
-}
-
-// runAlertmanager runs Debian's Alertmanager with the configuration cfg
-// on a free loopback port and returns its URL.
-func runAlertmanager(t *testing.T, cfg string) string {
-	t.Helper()
-	if _, err := os.Stat(alertmanagerBin); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required in CI (Debian package prometheus-alertmanager): %v", alertmanagerBin, err)
-		}
-		t.Skipf("%s not installed (apt-get install prometheus-alertmanager)", alertmanagerBin)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	dir := t.TempDir()
-	file := filepath.Join(dir, "alertmanager.yml")
-	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, alertmanagerBin, "--config.file="+file, "--storage.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr, "--cluster.listen-address=")
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		cmd.Wait() //nolint:errcheck // killed
-		if t.Failed() {
-			t.Logf("alertmanager log:\n%s", logs.String())
-		}
-	})
-	base := "http://" + addr
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(base + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return base
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("alertmanager not ready at %s: %v", base, err)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }

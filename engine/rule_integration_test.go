@@ -3,16 +3,9 @@
 package engine
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -21,96 +14,9 @@ import (
 	"time"
 
 	"github.com/seismo-dev/seismo/config"
+	"github.com/seismo-dev/seismo/internal/testpeer"
 	"github.com/seismo-dev/seismo/store"
 )
-
-// ruleAbsent skips, or fails under CI=true, because a peer is missing.
-func ruleAbsent(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
-}
-
-// ruleStartVM runs Debian's single-node VictoriaMetrics on a free loopback
-// port with its data in a temporary folder and returns its URL; it is
-// stopped when the test ends.
-func ruleStartVM(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("victoria-metrics")
-	if err != nil {
-		ruleAbsent(t, "victoria-metrics binary not found: %v", err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	var out bytes.Buffer
-	cmd := exec.Command(bin, "-httpListenAddr="+addr, "-storageDataPath="+t.TempDir(), "-retentionPeriod=100y", "-loggerLevel=WARN")
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill() //nolint:errcheck // it may have exited already
-		<-exited
-		if t.Failed() {
-			t.Logf("victoria-metrics output:\n%s", out.String())
-		}
-	})
-	url := "http://" + addr
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if resp, err := http.Get(url + "/health"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return url
-			}
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("victoria-metrics exited: %v\n%s", err, out.String())
-		case <-ctx.Done():
-			t.Fatalf("victoria-metrics not healthy at %s: %v", url, ctx.Err())
-		case <-tick.C:
-		}
-	}
-}
-
-// ruleImportVM posts JSON-lines series to /api/v1/import and flushes them
-// to searchable storage.
-func ruleImportVM(t *testing.T, url string, lines []map[string]any) {
-	t.Helper()
-	var body bytes.Buffer
-	enc := json.NewEncoder(&body)
-	for _, l := range lines {
-		if err := enc.Encode(l); err != nil {
-			t.Fatal(err)
-		}
-	}
-	resp, err := http.Post(url+"/api/v1/import", "application/json", &body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		t.Fatalf("import: %s: %s", resp.Status, msg)
-	}
-	resp, err = http.Get(url + "/internal/force_flush")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-}
 
 // TestMetricRulesVictoriaMetrics runs a rule group against a real
 // VictoriaMetrics at chosen instants of synthetic data: pending → firing →
@@ -118,7 +24,7 @@ func ruleImportVM(t *testing.T, url string, lines []map[string]any) {
 // (WITH templates, range_median) and a rule that fails while the others
 // succeed.
 func TestMetricRulesVictoriaMetrics(t *testing.T) {
-	url := ruleStartVM(t)
+	url := testpeer.StartVictoriaMetrics(t)
 
 	// One sample a minute from base−30m to base+30m. Latency is 0.2s but
 	// 0.9s from base+5m to base+9m; rejects count 1 a minute but 200 a
@@ -139,7 +45,7 @@ func TestMetricRulesVictoriaMetrics(t *testing.T) {
 		latency = append(latency, l)
 		rejects = append(rejects, total)
 	}
-	ruleImportVM(t, url, []map[string]any{
+	testpeer.ImportVictoriaMetrics(t, url, []map[string]any{
 		{"metric": map[string]string{"__name__": "latency_seconds", "system": "oms"}, "values": latency, "timestamps": ts},
 		{"metric": map[string]string{"__name__": "latency_copy", "system": "oms"}, "values": latency, "timestamps": ts},
 		{"metric": map[string]string{"__name__": "order_rejects_total", "market": "sh"}, "values": rejects, "timestamps": ts},

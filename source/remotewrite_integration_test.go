@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/prometheus/model/labels"
 
+	"github.com/seismo-dev/seismo/internal/testpeer"
 	"github.com/seismo-dev/seismo/series"
 )
 
@@ -20,7 +21,7 @@ import (
 // write endpoint and reads them back, raw through /api/v1/export and
 // through query_range with the prometheus source.
 func TestRemoteWriteVictoriaMetrics(t *testing.T) {
-	url := startVictoriaMetrics(t)
+	url := testpeer.StartVictoriaMetrics(t)
 	const n = 120
 	start := time.Date(2024, 3, 1, 9, 30, 0, 0, time.UTC)
 	base := labels.FromStrings("channel", "app", "monitor", "account_openings", "metric", "account_openings")

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/seismo-dev/seismo/config/field"
+	"github.com/seismo-dev/seismo/internal/testpeer"
 	"github.com/seismo-dev/seismo/series"
 )
 
@@ -39,7 +40,7 @@ var sqlPeers = []sqlPeer{
 func TestSQLIntegration(t *testing.T) {
 	for _, peer := range sqlPeers {
 		t.Run(peer.typ, func(t *testing.T) {
-			requireService(t, peer.typ, peer.addr)
+			testpeer.RequireService(t, peer.typ, peer.addr)
 			ctx := context.Background()
 			db, err := sql.Open(peer.driver, peer.dsn)
 			if err != nil {

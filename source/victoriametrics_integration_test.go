@@ -3,16 +3,11 @@
 package source
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	neturl "net/url"
-	"os/exec"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -20,100 +15,12 @@ import (
 
 	"github.com/prometheus/prometheus/model/labels"
 
+	"github.com/seismo-dev/seismo/internal/testpeer"
 	"github.com/seismo-dev/seismo/series"
 )
 
-// startVictoriaMetrics runs a single-node VictoriaMetrics on a free
-// loopback port with its data in a temporary folder, and returns its URL.
-// The process is stopped when the test ends.
-func startVictoriaMetrics(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("victoria-metrics")
-	if err != nil {
-		absent(t, "victoria-metrics binary not found: %v", err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-
-	var out bytes.Buffer
-	cmd := exec.Command(bin,
-		"-httpListenAddr="+addr,
-		"-storageDataPath="+t.TempDir(),
-		"-retentionPeriod=100y",
-		"-loggerLevel=WARN",
-	)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill() //nolint:errcheck // it may have exited already
-		<-exited
-		if t.Failed() {
-			t.Logf("victoria-metrics output:\n%s", out.String())
-		}
-	})
-
-	url := "http://" + addr
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if resp, err := http.Get(url + "/health"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return url
-			}
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("victoria-metrics exited: %v\n%s", err, out.String())
-		case <-ctx.Done():
-			t.Fatalf("victoria-metrics not healthy at %s: %v\n%s", url, ctx.Err(), out.String())
-		case <-tick.C:
-		}
-	}
-}
-
-// vmImport posts JSON-lines series to /api/v1/import and flushes them to
-// searchable storage.
-func vmImport(t *testing.T, url string, lines []map[string]any) {
-	t.Helper()
-	var body bytes.Buffer
-	enc := json.NewEncoder(&body)
-	for _, l := range lines {
-		if err := enc.Encode(l); err != nil {
-			t.Fatal(err)
-		}
-	}
-	resp, err := http.Post(url+"/api/v1/import", "application/json", &body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		t.Fatalf("import: %s: %s", resp.Status, msg)
-	}
-	resp, err = http.Get(url + "/internal/force_flush")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("force_flush: %s", resp.Status)
-	}
-}
-
 func TestVictoriaMetricsIntegration(t *testing.T) {
-	url := startVictoriaMetrics(t)
+	url := testpeer.StartVictoriaMetrics(t)
 
 	// Two series of 1000 one-minute samples: app = k, web = 2k + 0.5.
 	const n = 1000
@@ -125,7 +32,7 @@ func TestVictoriaMetricsIntegration(t *testing.T) {
 		app = append(app, float64(k))
 		web = append(web, 2*float64(k)+0.5)
 	}
-	vmImport(t, url, []map[string]any{
+	testpeer.ImportVictoriaMetrics(t, url, []map[string]any{
 		{"metric": map[string]string{"__name__": "account_open_total", "channel": "app", "branch": "0571"}, "values": app, "timestamps": ts},
 		{"metric": map[string]string{"__name__": "account_open_total", "channel": "web", "branch": "0571"}, "values": web, "timestamps": ts},
 	})

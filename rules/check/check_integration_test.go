@@ -9,8 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/seismo-dev/seismo/config/field"
+	"github.com/seismo-dev/seismo/internal/testpeer"
 	"github.com/seismo-dev/seismo/rules/expr"
 	"github.com/seismo-dev/seismo/source"
 )
@@ -27,21 +26,6 @@ const (
 	postgresDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 	mariaDBDSN  = "root@tcp(127.0.0.1:3306)/test"
 )
-
-// requireService skips the test when addr does not accept connections,
-// unless CI is "true": there a missing service is a failure.
-func requireService(t *testing.T, what, addr string) {
-	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
-	if err == nil {
-		c.Close()
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is not reachable at %s: %v", what, addr, err)
-	}
-	t.Skipf("%s is not reachable at %s: %v", what, addr, err)
-}
 
 // uniqueName returns a table name no concurrent test run will share.
 func uniqueName(prefix string) string {
@@ -56,8 +40,8 @@ func uniqueName(prefix string) string {
 // check across them.
 func peers(t *testing.T) (pg, my *sql.DB, srcs map[string]source.Config) {
 	t.Helper()
-	requireService(t, "PostgreSQL", "127.0.0.1:5432")
-	requireService(t, "MariaDB", "127.0.0.1:3306")
+	testpeer.RequireService(t, "PostgreSQL", "127.0.0.1:5432")
+	testpeer.RequireService(t, "MariaDB", "127.0.0.1:3306")
 	var err error
 	if pg, err = sql.Open("pgx", postgresDSN); err != nil {
 		t.Fatal(err)
