@@ -603,15 +603,8 @@ func parseNotificationFilter(r *http.Request) (alert.NotificationFilter, error) 
 	default:
 		return f, fmt.Errorf("invalid status %q (use %s, %s or %s)", f.Status, alert.NotificationSent, alert.NotificationFailed, alert.NotificationDropped)
 	}
-	f.Limit = defaultNotificationLimit
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n <= 0 || n > maxNotificationLimit {
-			return f, fmt.Errorf("limit must be an integer in 1..%d", maxNotificationLimit)
-		}
-		f.Limit = n
-	}
-	return f, nil
+	f.Limit, err = queryLimit(q, defaultNotificationLimit, maxNotificationLimit)
+	return f, err
 }
 
 // listNotifications serves GET /api/v1/notifications?from&to&receiver&group&status&limit:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -64,6 +65,20 @@ type eventQuery struct {
 	selectors [][]*labels.Matcher // ORed, as match[] in Prometheus
 }
 
+// queryLimit reads a list's limit query parameter: an integer in 1..max,
+// or def when it is absent.
+func queryLimit(q url.Values, def, max int) (int, error) {
+	v := q.Get("limit")
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 || n > max {
+		return 0, fmt.Errorf("limit must be an integer in 1..%d", max)
+	}
+	return n, nil
+}
+
 func parseEventQuery(r *http.Request) (eventQuery, error) {
 	q := r.URL.Query()
 	var eq eventQuery
@@ -82,13 +97,8 @@ func parseEventQuery(r *http.Request) (eventQuery, error) {
 		eq.filter.Job = q.Get("job")
 	}
 	eq.filter.Kind = alert.Kind(q.Get("kind"))
-	eq.filter.Limit = defaultEventLimit
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n <= 0 || n > maxEventLimit {
-			return eq, fmt.Errorf("limit must be an integer in 1..%d", maxEventLimit)
-		}
-		eq.filter.Limit = n
+	if eq.filter.Limit, err = queryLimit(q, defaultEventLimit, maxEventLimit); err != nil {
+		return eq, err
 	}
 	p := parser.NewParser(parser.Options{})
 	for _, sel := range append(q["match[]"], q["match"]...) {

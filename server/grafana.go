@@ -120,12 +120,10 @@ func (s *Server) listAnnotations(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_data", err)
 		return
 	}
-	limit := annotationLimit
-	if v := q.Get("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit <= 0 || limit > maxAnnotationLimit {
-			writeError(w, http.StatusBadRequest, "bad_data", fmt.Errorf("limit must be an integer in 1..%d", maxAnnotationLimit))
-			return
-		}
+	limit, err := queryLimit(q, annotationLimit, maxAnnotationLimit)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_data", err)
+		return
 	}
 	var tags []string
 	for _, t := range q["tags"] {

@@ -611,14 +611,8 @@ func parseLabelFilter(r *http.Request) (store.LabelFilter, error) {
 			return f, fmt.Errorf("after_id %q is not a non-negative integer", v)
 		}
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 || n > store.MaxLabelLimit {
-			return f, fmt.Errorf("limit must be an integer in 1..%d", store.MaxLabelLimit)
-		}
-		f.Limit = n
-	}
-	return f, nil
+	f.Limit, err = queryLimit(q, 0, store.MaxLabelLimit) // 0: the store's default
+	return f, err
 }
 
 // listLabels serves GET /api/v1/labels.
@@ -670,11 +664,9 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if v := q.Get("limit"); v != "" {
-		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit <= 0 || f.Limit > store.MaxLimit {
-			bad(fmt.Errorf("limit must be an integer in 1..%d", store.MaxLimit))
-			return
-		}
+	if f.Limit, err = queryLimit(q, 0, store.MaxLimit); err != nil { // 0: the store's default
+		bad(err)
+		return
 	}
 	entries, err := s.opts.Engine.Store().Audit(r.Context(), f)
 	if err != nil {
