@@ -133,18 +133,27 @@ func (s *Server) seriesWindow(w http.ResponseWriter, r *http.Request) {
 		}
 		return s.lab.windows.answerFor(win)
 	})
-	switch {
-	case errors.Is(err, engine.ErrUnknownMonitor), errors.Is(err, engine.ErrUnknownSeries):
-		writeError(w, http.StatusNotFound, "not_found", err)
-		return
-	case errors.Is(err, engine.ErrBadWindow):
-		writeError(w, http.StatusBadRequest, "bad_data", err)
-		return
-	case err != nil:
-		s.internalError(w, "series window", err)
+	if s.windowFailed(w, "series window", err) {
 		return
 	}
 	ans.serve(w, r)
+}
+
+// windowFailed answers a failed Engine.SeriesWindow: not found for an
+// unknown monitor or series, bad data for a bad window, an internal error
+// (logged as what) otherwise. It reports whether err was an error.
+func (s *Server) windowFailed(w http.ResponseWriter, what string, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, engine.ErrUnknownMonitor), errors.Is(err, engine.ErrUnknownSeries):
+		writeError(w, http.StatusNotFound, "not_found", err)
+	case errors.Is(err, engine.ErrBadWindow):
+		writeError(w, http.StatusBadRequest, "bad_data", err)
+	default:
+		s.internalError(w, what, err)
+	}
+	return true
 }
 
 // A window's answer is two parts: the columns (times, values, band) —
