@@ -108,18 +108,8 @@ func (s *promSource) Query(ctx context.Context, q Query) ([]series.Series, error
 // queryRange fetches one chunk with retries.
 func (s *promSource) queryRange(ctx context.Context, expr string, r v1.Range) (model.Matrix, error) {
 	return do(ctx, s.retry, "query_range", func(ctx context.Context) (model.Matrix, error) {
-		var opts []v1.Option
-		if s.timeout > 0 {
-			// Ask the server to give up too, rather than evaluate for nobody.
-			opts = append(opts, v1.WithTimeout(s.timeout))
-		}
-		val, warnings, infos, err := s.api.QueryRange(ctx, expr, r, opts...)
-		for _, w := range warnings {
-			s.logger.Warn("query_range warning", "source", s.name, "query", expr, "warning", w)
-		}
-		for _, i := range infos {
-			s.logger.Info("query_range info", "source", s.name, "query", expr, "info", i)
-		}
+		val, warnings, infos, err := s.api.QueryRange(ctx, expr, r, s.queryOptions()...)
+		s.logNotes("query_range", expr, warnings, infos)
 		if err != nil {
 			return nil, describePromError(err)
 		}
@@ -129,6 +119,26 @@ func (s *promSource) queryRange(ctx context.Context, expr string, r v1.Range) (m
 		}
 		return m, nil
 	})
+}
+
+// queryOptions are the options of every query: with a timeout, ask the
+// server to give up too, rather than evaluate for nobody.
+func (s *promSource) queryOptions() []v1.Option {
+	if s.timeout > 0 {
+		return []v1.Option{v1.WithTimeout(s.timeout)}
+	}
+	return nil
+}
+
+// logNotes logs the warnings and infos the server returned with a query;
+// op is the API called (query, query_range).
+func (s *promSource) logNotes(op, expr string, warnings v1.Warnings, infos v1.Infos) {
+	for _, w := range warnings {
+		s.logger.Warn(op+" warning", "source", s.name, "query", expr, "warning", w)
+	}
+	for _, i := range infos {
+		s.logger.Info(op+" info", "source", s.name, "query", expr, "info", i)
+	}
 }
 
 // describePromError adds the response body of an HTTP-level error, which

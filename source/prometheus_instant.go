@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 )
@@ -39,17 +38,8 @@ func (s *promSource) QueryInstant(ctx context.Context, expr string, t time.Time)
 		return nil, fmt.Errorf("prometheus source %q: instant query needs a time", s.name)
 	}
 	out, err := do(ctx, s.retry, "query", func(ctx context.Context) ([]Sample, error) {
-		var opts []v1.Option
-		if s.timeout > 0 {
-			opts = append(opts, v1.WithTimeout(s.timeout))
-		}
-		val, warnings, infos, err := s.api.Query(ctx, expr, t, opts...)
-		for _, w := range warnings {
-			s.logger.Warn("query warning", "source", s.name, "query", expr, "warning", w)
-		}
-		for _, i := range infos {
-			s.logger.Info("query info", "source", s.name, "query", expr, "info", i)
-		}
+		val, warnings, infos, err := s.api.Query(ctx, expr, t, s.queryOptions()...)
+		s.logNotes("query", expr, warnings, infos)
 		if err != nil {
 			return nil, describePromError(err)
 		}
