@@ -1,15 +1,12 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -102,13 +99,11 @@ func cmdBacktest(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	eng, err := engine.New(ctx, cfg, engine.Options{Logger: logger})
+	ctx, eng, closeEngine, err := openEngine(cfg, logger)
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
+	defer closeEngine()
 	bar := newProgressBar(stderr)
 	req.Progress = bar.update
 	if o.sweep {

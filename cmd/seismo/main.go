@@ -165,6 +165,22 @@ func loadConfig(path string) (*config.Config, error) {
 	return cfg, nil
 }
 
+// openEngine starts an engine of cfg for a one-shot command, on a context
+// that SIGINT and SIGTERM cancel. closeEngine closes the engine and stops
+// listening for the signals; call it when done.
+func openEngine(cfg *config.Config, logger *slog.Logger) (ctx context.Context, eng *engine.Engine, closeEngine func(), err error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	eng, err = engine.New(ctx, cfg, engine.Options{Logger: logger})
+	if err != nil {
+		stop()
+		return nil, nil, nil, err
+	}
+	return ctx, eng, func() {
+		eng.Close()
+		stop()
+	}, nil
+}
+
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
@@ -265,13 +281,11 @@ func cmdOnce(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	eng, err := engine.New(ctx, cfg, engine.Options{Logger: logger})
+	ctx, eng, closeEngine, err := openEngine(cfg, logger)
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
+	defer closeEngine()
 	res, err := eng.RunOnce(ctx, *job)
 	if err != nil {
 		if strings.HasPrefix(err.Error(), "no job named") {
