@@ -617,8 +617,7 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) {
 	}
 	recs, err := s.opts.Engine.Alerts().Notifications(r.Context(), f)
 	if err != nil {
-		s.log.Error("list notifications", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal", fmt.Errorf("list notifications: %w", err))
+		s.internalError(w, "list notifications", err)
 		return
 	}
 	out := make([]notificationJSON, len(recs))
@@ -644,8 +643,7 @@ func (s *Server) writeAlertError(w http.ResponseWriter, what string, err error) 
 	case errors.Is(err, alert.ErrSilenceExpired):
 		writeError(w, http.StatusConflict, "conflict", err)
 	default:
-		s.log.Error(what, "err", err)
-		writeError(w, http.StatusInternalServerError, "internal", fmt.Errorf("%s: %w", what, err))
+		s.internalError(w, what, err)
 	}
 }
 

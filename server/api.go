@@ -126,8 +126,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 		events, err = s.eventsMatchingAny(r, eq)
 	}
 	if err != nil {
-		s.log.Error("list events", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal", fmt.Errorf("list events: %w", err))
+		s.internalError(w, "list events", err)
 		return
 	}
 	if events == nil {
@@ -172,8 +171,7 @@ func (s *Server) listJobs(w http.ResponseWriter, _ *http.Request) {
 func (s *Server) listChoices(w http.ResponseWriter, r *http.Request) {
 	choices, err := s.opts.Engine.Store().Choices(r.Context(), r.URL.Query().Get("monitor"))
 	if err != nil {
-		s.log.Error("list choices", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal", fmt.Errorf("list choices: %w", err))
+		s.internalError(w, "list choices", err)
 		return
 	}
 	if choices == nil {
