@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -18,7 +17,6 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/seismo-dev/seismo/alert"
-	"github.com/seismo-dev/seismo/config"
 	"github.com/seismo-dev/seismo/engine"
 	"github.com/seismo-dev/seismo/store"
 )
@@ -37,7 +35,7 @@ func newAlertServer(t *testing.T, alerting string) (*httptest.Server, *engine.En
 func newAlertServerWith(t *testing.T, alerting, extra string) (*httptest.Server, *engine.Engine) {
 	t.Helper()
 	dir := t.TempDir()
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+	eng := newTestEngine(t, dir, fmt.Sprintf(`
 global: {store: {dsn: %q}}
 sources:
   applog: {type: file, path: "app.log"}
@@ -46,18 +44,7 @@ logs:
 alerting:
 %s
 %s
-`, filepath.Join(dir, "seismo.db"), alerting, extra)), filepath.Join(dir, "seismo.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := engine.New(context.Background(), cfg, engine.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Now:    func() time.Time { return now },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(eng.Close)
+`, filepath.Join(dir, "seismo.db"), alerting, extra), func() time.Time { return now })
 	srv := httptest.NewServer(New(Options{Engine: eng, Version: "test"}).Handler())
 	t.Cleanup(srv.Close)
 	return srv, eng

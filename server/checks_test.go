@@ -6,16 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
 
 	_ "modernc.org/sqlite"
-
-	"github.com/seismo-dev/seismo/config"
-	"github.com/seismo-dev/seismo/engine"
 )
 
 func TestChecksAPI(t *testing.T) {
@@ -35,7 +31,7 @@ func TestChecksAPI(t *testing.T) {
 		}
 		db.Close()
 	}
-	cfg, err := config.Parse(fmt.Appendf(nil, `
+	eng := newTestEngine(t, dir, fmt.Sprintf(`
 global: {store: {dsn: %q}}
 sources:
   accounts: {type: sqlite, dsn: accounts.db}
@@ -51,15 +47,7 @@ checks:
     left: {source: accounts, query: "SELECT * FROM cards"}
     right: {source: accounts, query: "SELECT * FROM cards"}
     key: [card_no]
-`, filepath.Join(dir, "seismo.db")), filepath.Join(dir, "seismo.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := engine.New(context.Background(), cfg, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(eng.Close)
+`, filepath.Join(dir, "seismo.db")), nil)
 	for range 2 {
 		if _, err := eng.RunOnce(context.Background(), "cards"); err != nil {
 			t.Fatal(err)

@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,7 +17,6 @@ import (
 
 	"github.com/prometheus/prometheus/model/labels"
 
-	"github.com/seismo-dev/seismo/config"
 	"github.com/seismo-dev/seismo/engine"
 	"github.com/seismo-dev/seismo/store"
 )
@@ -51,24 +48,7 @@ type labelServer struct {
 func newLabelServer(t testing.TB, auth bool, serverYAML string) *labelServer {
 	t.Helper()
 	dir := t.TempDir()
-	var b strings.Builder
-	b.WriteString("timestamp,orders,refunds\n")
-	start := now.Add(-4 * 24 * time.Hour)
-	for ts, i := start, 0; !ts.After(now); ts, i = ts.Add(10*time.Minute), i+1 {
-		h := float64(ts.Hour()) + float64(ts.Minute())/60
-		wave := 50 + 20*math.Sin(2*math.Pi*h/24) + float64(i%5) - 2
-		orders, refunds := wave, wave/10+float64(i%3)*0.3
-		if ts.Equal(now.Add(-3 * time.Hour)) {
-			orders *= 4
-		}
-		if ts.Equal(now.Add(-5 * time.Hour)) {
-			refunds *= 6
-		}
-		fmt.Fprintf(&b, "%s,%.3f,%.3f\n", ts.Format(time.RFC3339), orders, refunds)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "shop.csv"), []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeShopCSV(t, dir)
 	srv := ""
 	if auth {
 		t.Setenv("SEISMO_TEST_ADMIN", adminToken)
@@ -97,18 +77,7 @@ server:%s
 	if !auth && serverYAML == "" {
 		yaml = strings.Replace(yaml, "server:\n", "", 1)
 	}
-	cfg, err := config.Parse([]byte(yaml), filepath.Join(dir, "seismo.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := engine.New(context.Background(), cfg, engine.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Now:    func() time.Time { return now },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(eng.Close)
+	eng := newTestEngine(t, dir, yaml, func() time.Time { return now })
 	if _, err := eng.RunOnce(context.Background(), "shop"); err != nil {
 		t.Fatal(err)
 	}

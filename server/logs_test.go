@@ -4,16 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/seismo-dev/seismo/config"
-	"github.com/seismo-dev/seismo/engine"
 	"github.com/seismo-dev/seismo/store"
 )
 
@@ -25,24 +21,13 @@ type groupJSON struct {
 
 func TestLogTemplatesAPI(t *testing.T) {
 	dir := t.TempDir()
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+	eng := newTestEngine(t, dir, fmt.Sprintf(`
 global: {store: {dsn: %q}}
 sources:
   applog: {type: file, path: "app.log"}
 logs:
   - {name: app, input: applog, absorption: 1h}
-`, filepath.Join(dir, "seismo.db"))), filepath.Join(dir, "seismo.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := engine.New(context.Background(), cfg, engine.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Now:    func() time.Time { return now },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(eng.Close)
+`, filepath.Join(dir, "seismo.db")), func() time.Time { return now })
 	old, recent := now.Add(-48*time.Hour), now.Add(-10*time.Minute)
 	if err := eng.Store().SaveLogFlush(context.Background(), store.LogFlush{
 		Stream: "app",

@@ -27,6 +27,36 @@ var now = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 func newTestServer(t *testing.T) (*httptest.Server, *engine.Engine) {
 	t.Helper()
 	dir := t.TempDir()
+	writeShopCSV(t, dir)
+	yaml := fmt.Sprintf(`
+global:
+  store: {dsn: %q}
+sources:
+  shop: {type: csv, path: shop.csv}
+monitors:
+  - name: shop
+    schedule: "@every 1h"
+    query: {source: shop, expr: "*", step: 10m, history: 3d, backfill: 12h}
+    baseline: {seasonality: daily, bucket: 1h}
+`, filepath.Join(dir, "seismo.db"))
+	eng := newTestEngine(t, dir, yaml, func() time.Time { return now })
+	res, err := eng.RunOnce(context.Background(), "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stored < 2 {
+		t.Fatalf("setup: %s; want at least the 2 injected anomalies", res.Summary())
+	}
+	srv := httptest.NewServer(New(Options{Engine: eng, Version: "test"}).Handler())
+	t.Cleanup(srv.Close)
+	return srv, eng
+}
+
+// writeShopCSV writes the fixture shop.csv into dir: orders and refunds,
+// two daily waves every 10 minutes over the four days up to now, with one
+// spike each (orders 3h before now, refunds 5h before).
+func writeShopCSV(t testing.TB, dir string) {
+	t.Helper()
 	var b strings.Builder
 	b.WriteString("timestamp,orders,refunds\n")
 	start := now.Add(-4 * 24 * time.Hour)
@@ -45,39 +75,26 @@ func newTestServer(t *testing.T) (*httptest.Server, *engine.Engine) {
 	if err := os.WriteFile(filepath.Join(dir, "shop.csv"), []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	yaml := fmt.Sprintf(`
-global:
-  store: {dsn: %q}
-sources:
-  shop: {type: csv, path: shop.csv}
-monitors:
-  - name: shop
-    schedule: "@every 1h"
-    query: {source: shop, expr: "*", step: 10m, history: 3d, backfill: 12h}
-    baseline: {seasonality: daily, bucket: 1h}
-`, filepath.Join(dir, "seismo.db"))
+}
+
+// newTestEngine builds an engine of the configuration yaml, read as if
+// from dir/seismo.yaml, that logs nowhere and whose clock is clock (nil:
+// the real one). It is closed when the test ends.
+func newTestEngine(t testing.TB, dir, yaml string, clock func() time.Time) *engine.Engine {
+	t.Helper()
 	cfg, err := config.Parse([]byte(yaml), filepath.Join(dir, "seismo.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	eng, err := engine.New(context.Background(), cfg, engine.Options{
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Now:    func() time.Time { return now },
+		Now:    clock,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(eng.Close)
-	res, err := eng.RunOnce(context.Background(), "shop")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Stored < 2 {
-		t.Fatalf("setup: %s; want at least the 2 injected anomalies", res.Summary())
-	}
-	srv := httptest.NewServer(New(Options{Engine: eng, Version: "test"}).Handler())
-	t.Cleanup(srv.Close)
-	return srv, eng
+	return eng
 }
 
 func get(t *testing.T, url string) (int, string) {
