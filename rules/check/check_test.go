@@ -18,6 +18,32 @@ import (
 	"github.com/seismo-dev/seismo/source"
 )
 
+// newTableCheck makes check "t" of cfg between two new SQLite databases,
+// source "l" made by the statements left and "r" by right. Unset in cfg,
+// each side's query is SELECT * FROM t and the key is column k.
+func newTableCheck(t *testing.T, cfg Config, left, right []string) *Check {
+	t.Helper()
+	dir := t.TempDir()
+	lsrc, _ := sqliteDB(t, dir, "left", left...)
+	rsrc, _ := sqliteDB(t, dir, "right", right...)
+	cfg.Name = "t"
+	cfg.Left.Source, cfg.Right.Source = "l", "r"
+	if cfg.Left.Query == "" {
+		cfg.Left.Query = "SELECT * FROM t"
+	}
+	if cfg.Right.Query == "" {
+		cfg.Right.Query = "SELECT * FROM t"
+	}
+	if cfg.Key == nil {
+		cfg.Key = []string{"k"}
+	}
+	c, err := New(cfg, map[string]source.Config{"l": lsrc, "r": rsrc}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // sqliteDB creates an SQLite database file in dir, runs stmts in it and
 // returns a source reading it and a handle to change it later.
 func sqliteDB(t *testing.T, dir, name string, stmts ...string) (source.Config, *sql.DB) {
@@ -181,25 +207,7 @@ func TestMerge(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			lsrc, _ := sqliteDB(t, dir, "left", tt.left...)
-			rsrc, _ := sqliteDB(t, dir, "right", tt.right...)
-			cfg := tt.cfg
-			cfg.Name = "t"
-			cfg.Left.Source, cfg.Right.Source = "l", "r"
-			if cfg.Left.Query == "" {
-				cfg.Left.Query = "SELECT * FROM t"
-			}
-			if cfg.Right.Query == "" {
-				cfg.Right.Query = "SELECT * FROM t"
-			}
-			if cfg.Key == nil {
-				cfg.Key = []string{"k"}
-			}
-			c, err := New(cfg, map[string]source.Config{"l": lsrc, "r": rsrc}, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := newTableCheck(t, tt.cfg, tt.left, tt.right)
 			res, err := c.Run(t.Context(), time.Now())
 			if err != nil {
 				t.Fatal(err)
@@ -291,25 +299,7 @@ func TestMergeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			lsrc, _ := sqliteDB(t, dir, "left", tt.left...)
-			rsrc, _ := sqliteDB(t, dir, "right", tt.right...)
-			cfg := tt.cfg
-			cfg.Name = "t"
-			cfg.Left.Source, cfg.Right.Source = "l", "r"
-			if cfg.Left.Query == "" {
-				cfg.Left.Query = "SELECT * FROM t"
-			}
-			if cfg.Right.Query == "" {
-				cfg.Right.Query = "SELECT * FROM t"
-			}
-			if cfg.Key == nil {
-				cfg.Key = []string{"k"}
-			}
-			c, err := New(cfg, map[string]source.Config{"l": lsrc, "r": rsrc}, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := newTableCheck(t, tt.cfg, tt.left, tt.right)
 			res, err := c.Run(t.Context(), time.Now())
 			var re *RunError
 			if !errors.As(err, &re) {
