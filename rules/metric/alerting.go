@@ -61,6 +61,7 @@ func (a *Alert) clone() Alert {
 
 // RuleResult is one evaluation of one alerting rule.
 type RuleResult struct {
+	Key     string    // the rule's state key (see SavedAlert.Rule)
 	Alert   string    // the rule's alert name
 	Expr    string    // its expression
 	Time    time.Time // the evaluation instant
@@ -79,6 +80,10 @@ type RuleResult struct {
 	// Warnings are template expansion errors; the alerts still go out,
 	// with the error in place of the text.
 	Warnings []error
+	// Restored and Discarded count the saved alerts the first evaluation
+	// after Group.Restore installed, and the ones it dropped as too old
+	// or inconsistent.
+	Restored, Discarded int
 }
 
 // Counts returns how many alerts are pending and firing.

@@ -58,7 +58,12 @@ type GroupConfig struct {
 	Limit   int               `yaml:"limit,omitempty"`
 	Timeout field.Duration    `yaml:"timeout,omitempty"` // of one run of the whole group (default global.job_timeout)
 	Labels  map[string]string `yaml:"labels,omitempty"`  // added to every alert of the group (rule labels win)
-	Rules   []RuleConfig      `yaml:"rules"`
+	// RestoreMaxAge bounds how old the state saved by a previous process
+	// may be for a restart to restore it: the time from the last saved
+	// evaluation to the first one after the restart. 0 (the default) is,
+	// per rule, for + keep_firing_for + 3 intervals (see Group.Restore).
+	RestoreMaxAge field.Duration `yaml:"restore_max_age,omitempty"`
+	Rules         []RuleConfig   `yaml:"rules"`
 }
 
 // RuleConfig is one alerting rule, as Prometheus and vmalert write it.
@@ -143,6 +148,9 @@ func (g GroupConfig) Validate(sources map[string]source.Config) error {
 	}
 	if g.Timeout < 0 {
 		errs.Addf("timeout", "must not be negative")
+	}
+	if g.RestoreMaxAge < 0 {
+		errs.Addf("restore_max_age", "must not be negative")
 	}
 	validateLabelNames(&errs, "labels", g.Labels)
 	if len(g.Rules) == 0 {

@@ -7,10 +7,11 @@
 // Every series a rule's expression returns at an evaluation is an active
 // alert: pending until it has been returned for the rule's for, then
 // firing; once the series is no longer returned (and keep_firing_for has
-// passed) the alert resolves. The state lives in memory: after a restart
-// a condition that still holds is pending again and fires after for again
-// (Prometheus restores it from its ALERTS_FOR_STATE series; Seismo writes
-// no series).
+// passed) the alert resolves. The state lives in memory, and the engine
+// saves what changes after each evaluation (Snapshot) and hands it back
+// after a restart (Restore), so that a pending alert does not wait its
+// for again and a firing one keeps its start — as Prometheus restores
+// from its ALERTS_FOR_STATE series.
 //
 // Expressions are parsed when the configuration loads, in the source's
 // dialect, with the position of any error. The package does no I/O of its
@@ -22,6 +23,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/robfig/cron/v3"
 
 	"github.com/seismo-dev/seismo/source"
 )
@@ -37,9 +40,13 @@ type Group struct {
 	rules    []*rule
 	q        source.InstantQuerier
 	interval time.Duration // 0 for a scheduled group
+	sched    cron.Schedule // nil for an interval group
+	keys     []string      // state key of each rule (restore.go)
 
-	mu     sync.Mutex // guards states
-	states []*ruleState
+	mu        sync.Mutex // guards states, restore and evaluated
+	states    []*ruleState
+	restore   *savedRestore // handed to Restore, installed by the first Eval
+	evaluated bool          // Eval has run: Restore comes too late
 }
 
 // NewGroup compiles a validated group configuration. q answers its
@@ -52,8 +59,12 @@ func NewGroup(cfg GroupConfig, q source.InstantQuerier) (*Group, error) {
 			return nil, err
 		}
 		g.interval = cfg.Interval.Std()
-	} else if _, err := scheduleParser.Parse(cfg.Schedule); err != nil {
-		return nil, fmt.Errorf("schedule: %w", err)
+	} else {
+		sched, err := scheduleParser.Parse(cfg.Schedule)
+		if err != nil {
+			return nil, fmt.Errorf("schedule: %w", err)
+		}
+		g.sched = sched
 	}
 	for i, rc := range cfg.Rules {
 		r, err := newRule(rc, cfg.Name, cfg.Labels, cfg.Limit)
@@ -63,6 +74,7 @@ func NewGroup(cfg GroupConfig, q source.InstantQuerier) (*Group, error) {
 		g.rules = append(g.rules, r)
 		g.states = append(g.states, newRuleState())
 	}
+	g.keys = ruleKeys(cfg)
 	return g, nil
 }
 
@@ -102,10 +114,14 @@ type Result struct {
 
 // Eval evaluates every rule at EvalTime(now) and advances their state.
 // Rules are queried Concurrency at a time; a rule that fails keeps its
-// state and the others proceed.
+// state and the others proceed. The first Eval installs the state handed
+// to Restore, if any.
 func (g *Group) Eval(ctx context.Context, now time.Time) Result {
 	ts := g.EvalTime(now)
 	res := Result{Time: ts, Rules: make([]RuleResult, len(g.rules))}
+	g.mu.Lock()
+	restored := g.applyRestore(ts)
+	g.mu.Unlock()
 	g.forEachRule(ctx, func(i int, r *rule) {
 		samples, err := g.query(ctx, r, ts)
 		g.mu.Lock()
@@ -124,6 +140,10 @@ func (g *Group) Eval(ctx context.Context, now time.Time) Result {
 			rr.FailingSince = st.failingSince
 		} else {
 			st.failingSince = time.Time{}
+		}
+		rr.Key = g.keys[i]
+		if restored != nil {
+			rr.Restored, rr.Discarded = restored[i].restored, restored[i].discarded
 		}
 		res.Rules[i] = rr
 	})
@@ -153,6 +173,7 @@ func (g *Group) Replay(ctx context.Context, now time.Time) Result {
 				break
 			}
 		}
+		rr.Key = g.keys[i]
 		res.Rules[i] = rr
 	})
 	return res
