@@ -41,6 +41,12 @@ type Config struct {
 	// SilenceRetention is how long expired silences are kept, listed as
 	// expired, before they are deleted (default 5d, as Alertmanager).
 	SilenceRetention field.Duration `yaml:"silence_retention,omitempty"`
+	// NotificationRetention is how long the notification history
+	// (GET /api/v1/notifications) keeps a delivery record before the
+	// Manager deletes it (default 14d; 0 means the default, negative is an
+	// error). The notification log that deduplicates is not concerned: it
+	// lives as long as its group.
+	NotificationRetention field.Duration `yaml:"notification_retention,omitempty"`
 
 	// Calendars names time intervals defined outside this section — the
 	// engine's trading calendars — that routes may use in
@@ -54,9 +60,9 @@ type Config struct {
 // enters at the root, which matches everything, and descends into the
 // first child whose matchers it matches (and into later children too
 // while the matching ones have continue set); the deepest matching routes
-// notify. A child inherits receiver, group_by, group_wait, group_interval
-// and repeat_interval from its parent unless it sets them; matchers,
-// continue, time intervals and escalation are its own.
+// notify. A child inherits receiver, group_by, group_wait, group_interval,
+// repeat_interval, escalate_after and escalate_to from its parent unless
+// it sets them; matchers, continue and time intervals are its own.
 type Route struct {
 	Receiver string   `yaml:"receiver,omitempty"`
 	GroupBy  []string `yaml:"group_by,omitempty"` // label names; ["..."] groups by all labels
@@ -83,15 +89,18 @@ type Route struct {
 	// route still firing and not acknowledged EscalateAfter after it
 	// started is also sent to EscalateTo, then repeated on the route's
 	// repeat_interval until it is acknowledged or resolves. A Seismo
-	// extension; Alertmanager has no acknowledgements.
+	// extension; Alertmanager has no acknowledgements. Children inherit
+	// both, key by key, like the timers; an explicit "escalate_after: 0s"
+	// in YAML switches escalation off for the route and the routes below
+	// it (they turn it on again by setting both keys).
 	EscalateAfter field.Duration `yaml:"escalate_after,omitempty"`
 	EscalateTo    string         `yaml:"escalate_to,omitempty"`
 
 	Routes []Route `yaml:"routes,omitempty"`
 
 	// explicit records which durations the YAML set, so that a child's
-	// explicit "group_wait: 0s" is not mistaken for "inherit". In Go, a
-	// zero duration inherits.
+	// explicit "group_wait: 0s" or "escalate_after: 0s" is not mistaken
+	// for "inherit". In Go, a zero duration inherits.
 	explicit durationSet
 	// decodeErrs are the problems of the YAML it was decoded from.
 	decodeErrs []routeDecodeError
@@ -104,6 +113,7 @@ const (
 	setGroupWait durationSet = 1 << iota
 	setGroupInterval
 	setRepeatInterval
+	setEscalateAfter
 )
 
 // routeFields maps the YAML keys of a Route to its fields, from the
@@ -179,6 +189,8 @@ func (r *Route) UnmarshalYAML(n *yaml.Node) error {
 			r.explicit |= setGroupInterval
 		case "repeat_interval":
 			r.explicit |= setRepeatInterval
+		case "escalate_after":
+			r.explicit |= setEscalateAfter
 		}
 	}
 	return nil
@@ -214,6 +226,12 @@ const (
 	DefaultRepeatInterval   = 4 * time.Hour
 	DefaultWebhookTimeout   = 10 * time.Second
 	DefaultSilenceRetention = 5 * 24 * time.Hour
+	// DefaultNotificationRetention keeps two weeks of delivery records:
+	// enough for the review of an incident and of the last two on-call
+	// weeks (a long public holiday included), while a noisy receiver
+	// cannot grow the table without bound. An audit that needs longer
+	// sets notification_retention; a record is a few hundred bytes.
+	DefaultNotificationRetention = 14 * 24 * time.Hour
 	// DefaultReceiver is the receiver added when none is configured: it
 	// writes notifications to the console, so a first run shows its alerts.
 	DefaultReceiver = "console"
@@ -237,6 +255,7 @@ func (c *Config) ApplyDefaults() {
 	}
 	setDuration(&c.ResolveTimeout, DefaultResolveTimeout)
 	setDuration(&c.SilenceRetention, DefaultSilenceRetention)
+	setDuration(&c.NotificationRetention, DefaultNotificationRetention)
 	r := &c.Route
 	if r.explicit&setGroupWait == 0 {
 		setDuration(&r.GroupWait, DefaultGroupWait)

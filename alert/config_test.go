@@ -34,8 +34,9 @@ func TestApplyDefaults(t *testing.T) {
 				GroupInterval:  field.Duration(time.Minute),
 				RepeatInterval: field.Duration(4 * time.Hour),
 			},
-			Receivers:        []ReceiverConfig{{Name: "console", LogConfigs: []LogConfig{{Level: "info"}}}},
-			SilenceRetention: field.Duration(5 * 24 * time.Hour),
+			Receivers:             []ReceiverConfig{{Name: "console", LogConfigs: []LogConfig{{Level: "info"}}}},
+			SilenceRetention:      field.Duration(5 * 24 * time.Hour),
+			NotificationRetention: field.Duration(14 * 24 * time.Hour),
 		}
 		if diff := cmp.Diff(want, c, cmpopts.IgnoreUnexported(Route{}), cmpopts.EquateComparable(field.Secret{}, amOnly{})); diff != "" {
 			t.Errorf("(-want +got):\n%s", diff)
@@ -46,15 +47,17 @@ func TestApplyDefaults(t *testing.T) {
 	})
 	t.Run("set values are kept", func(t *testing.T) {
 		c := Config{
-			ResolveTimeout: field.Duration(time.Hour),
-			Route:          Route{Receiver: "ops", GroupWait: field.Duration(time.Second)},
+			ResolveTimeout:        field.Duration(time.Hour),
+			NotificationRetention: field.Duration(90 * 24 * time.Hour),
+			Route:                 Route{Receiver: "ops", GroupWait: field.Duration(time.Second)},
 			Receivers: []ReceiverConfig{{Name: "ops", WebhookConfigs: []WebhookConfig{
 				{URL: literal("http://a"), Timeout: field.Duration(time.Second), SendResolved: boolPtr(false)},
 				{URL: literal("http://b")},
 			}}},
 		}
 		c.ApplyDefaults()
-		if c.ResolveTimeout.Std() != time.Hour || c.Route.GroupWait.Std() != time.Second || c.Route.GroupInterval.Std() != time.Minute {
+		if c.ResolveTimeout.Std() != time.Hour || c.Route.GroupWait.Std() != time.Second || c.Route.GroupInterval.Std() != time.Minute ||
+			c.NotificationRetention.Std() != 90*24*time.Hour {
 			t.Errorf("durations: %+v", c)
 		}
 		if len(c.Receivers) != 1 {

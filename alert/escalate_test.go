@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/prometheus/model/labels"
 )
 
@@ -278,4 +280,167 @@ func TestEscalationInDefaultTemplates(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestEscalationInheritance compiles a tree from YAML and checks each
+// route's resolved escalation: children inherit escalate_after and
+// escalate_to key by key, override either, and an explicit
+// "escalate_after: 0s" switches escalation off below it until a route
+// sets both keys again.
+func TestEscalationInheritance(t *testing.T) {
+	c := loadConfig(t, `
+route:
+  receiver: ops
+  escalate_after: 30m
+  escalate_to: boss
+  routes:
+    - matchers: [team="pay"]
+      receiver: pay
+      routes:
+        - matchers: [severity="critical"]
+          escalate_after: 5m
+        - matchers: [severity="warning"]
+          escalate_to: duty
+        - matchers: [severity="info"]
+          escalate_after: null
+    - matchers: [team="batch"]
+      escalate_after: 0s
+      routes:
+        - matchers: [severity="critical"]
+        - matchers: [severity="warning"]
+          escalate_after: 1h
+          escalate_to: duty
+    - matchers: [team="fx"]
+      escalate_after: 10m
+      escalate_to: duty
+receivers: [{name: ops}, {name: pay}, {name: boss}, {name: duty}]
+`)
+	rt := compileOrFail(t, c)
+	got := map[string]string{}
+	for _, r := range rt.routes {
+		got[r.path] = "off"
+		if r.escalateTo != "" {
+			got[r.path] = fmt.Sprintf("%s after %s", r.escalateTo, r.escalateAfter)
+		}
+	}
+	want := map[string]string{
+		"route":                     "boss after 30m0s",
+		"route.routes[0]":           "boss after 30m0s", // inherits both
+		"route.routes[0].routes[0]": "boss after 5m0s",  // its own delay, the inherited receiver
+		"route.routes[0].routes[1]": "duty after 30m0s", // its own receiver, the inherited delay
+		"route.routes[0].routes[2]": "boss after 30m0s", // null is as absent
+		"route.routes[1]":           "off",              // explicit 0s
+		"route.routes[1].routes[0]": "off",              // inherits off
+		"route.routes[1].routes[1]": "duty after 1h0m0s",
+		"route.routes[2]":           "duty after 10m0s",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("resolved escalation (-want +got):\n%s", diff)
+	}
+}
+
+// TestEscalationInheritanceErrors: the pair each route resolves to must
+// be whole, and an explicit 0s cannot come with a receiver.
+func TestEscalationInheritanceErrors(t *testing.T) {
+	const head = `
+receivers: [{name: ops}, {name: boss}]
+route:
+  receiver: ops
+`
+	tests := []struct {
+		name   string
+		routes string
+		want   []string
+		msg    string
+	}{
+		{"off with a receiver", `
+  escalate_after: 30m
+  escalate_to: boss
+  routes:
+    - {matchers: [a="1"], escalate_after: 0s, escalate_to: boss}
+`, []string{"route.routes[0].escalate_to"}, "switches escalation off"},
+		{"a delay below an off route", `
+  escalate_after: 30m
+  escalate_to: boss
+  routes:
+    - matchers: [a="1"]
+      escalate_after: 0s
+      routes:
+        - {matchers: [b="1"], escalate_after: 1h}
+`, []string{"route.routes[0].routes[0].escalate_to"}, "no escalation to inherit"},
+		{"a receiver below a route without escalation", `
+  routes:
+    - {matchers: [a="1"], escalate_to: boss}
+`, []string{"route.routes[0].escalate_after"}, "no escalation to inherit"},
+		{"an undefined receiver overriding a good one", `
+  escalate_after: 30m
+  escalate_to: boss
+  routes:
+    - {matchers: [a="1"], escalate_to: nobody}
+`, []string{"route.routes[0].escalate_to"}, `undefined receiver "nobody"`},
+		{"explicit 0s at the root is no escalation", `
+  escalate_after: 0s
+  routes:
+    - {matchers: [a="1"]}
+`, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := loadConfig(t, head+strings.TrimPrefix(tt.routes, "\n"))
+			err := c.Validate()
+			if diff := cmp.Diff(tt.want, errorPaths(t, err)); diff != "" {
+				t.Fatalf("error paths (-want +got):\n%s\nerror: %v", diff, err)
+			}
+			if err != nil && !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("error %q does not say %q", err, tt.msg)
+			}
+		})
+	}
+}
+
+// TestChildRouteEscalatesByParentSetting routes alerts to children that
+// set no escalation of their own: the one under the root's escalation
+// escalates at the root's escalate_after to the root's escalate_to; the
+// one that switched it off with "escalate_after: 0s" never does.
+func TestChildRouteEscalatesByParentSetting(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := startRig(t, `
+resolve_timeout: 30d
+route:
+  receiver: ops
+  group_by: [alertname]
+  group_wait: 10s
+  group_interval: 1m
+  repeat_interval: 4h
+  escalate_after: 5m
+  escalate_to: boss
+  routes:
+    - matchers: [team="pay"]
+      receiver: pay
+    - matchers: [team="batch"]
+      receiver: batch
+      escalate_after: 0s
+receivers: [{name: ops}, {name: pay}, {name: batch}, {name: boss}]
+`, Options{})
+		r.fire("alertname", "Down", "team", "pay")
+		r.fire("alertname", "Late", "team", "batch")
+		step(10 * time.Second)
+		checkSent(t, r.recs["pay"], []sent{{10 * time.Second, `{alertname="Down"}`, "firing", []string{"firing:Down"}}})
+		checkSent(t, r.recs["batch"], []sent{{10 * time.Second, `{alertname="Late"}`, "firing", []string{"firing:Late"}}})
+		checkSent(t, r.recs["boss"], nil)
+
+		step(5*time.Minute - 10*time.Second)
+		checkSent(t, r.recs["boss"], []sent{{5 * time.Minute, `{alertname="Down"}`, "firing", []string{"firing:Down"}}})
+		step(time.Hour)
+		checkSent(t, r.recs["boss"], nil) // batch's alert: never
+		checkSent(t, r.recs["ops"], nil)  // the root's own receiver routes nothing here
+
+		recs, err := r.m.Notifications(t.Context(), NotificationFilter{Receiver: "boss"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != 1 || !recs[0].Escalation || !strings.Contains(recs[0].GroupKey, `team="pay"`) {
+			t.Errorf("boss records %+v, want one escalation of the pay route's group", recs)
+		}
+	})
 }

@@ -45,7 +45,8 @@ type routing struct {
 	sourceIndex    *matcherIndex // over the rules' source matchers; nil when they are few
 	intervals      map[string]TimeInterval
 	resolveTimeout time.Duration
-	retention      time.Duration
+	retention      time.Duration // of expired silences
+	notifRetention time.Duration // of the notification history
 	// templates are the defaults and the definitions of the template
 	// files; templateWarnings, the globs that matched no file.
 	templates        *templateLib
@@ -62,6 +63,7 @@ func compileConfig(c *Config, calendars map[string]TimeInterval) (*routing, fiel
 		intervals:      maps.Clone(calendars),
 		resolveTimeout: c.ResolveTimeout.Std(),
 		retention:      c.SilenceRetention.Std(),
+		notifRetention: c.NotificationRetention.Std(),
 	}
 	if rt.intervals == nil {
 		rt.intervals = map[string]TimeInterval{}
@@ -74,6 +76,12 @@ func compileConfig(c *Config, calendars map[string]TimeInterval) (*routing, fiel
 	}
 	if rt.retention == 0 {
 		rt.retention = DefaultSilenceRetention
+	}
+	if c.NotificationRetention < 0 {
+		errs.Addf("notification_retention", "must not be negative")
+	}
+	if rt.notifRetention == 0 {
+		rt.notifRetention = DefaultNotificationRetention
 	}
 
 	errs.Add("global", c.Global.validate())
@@ -226,19 +234,7 @@ func (cc *routeCompiler) compile(r *Route, parent *route, path string, ancestors
 	out.mute, out.muteNames = cc.lookupIntervals(path+".mute_time_intervals", r.MuteTimeIntervals)
 	out.active, out.activeNames = cc.lookupIntervals(path+".active_time_intervals", r.ActiveTimeIntervals)
 
-	switch _, ok := cc.receivers[r.EscalateTo]; {
-	case r.EscalateAfter < 0:
-		errs.Addf(path+".escalate_after", "must not be negative")
-	case r.EscalateTo == "" && r.EscalateAfter > 0:
-		errs.Addf(path+".escalate_to", "escalate_after needs a receiver to escalate to")
-	case r.EscalateTo == "":
-	case r.EscalateAfter == 0:
-		errs.Addf(path+".escalate_after", "escalate_to needs escalate_after, the time an alert may stay unacknowledged")
-	case !ok:
-		errs.Addf(path+".escalate_to", "undefined receiver %q%s", r.EscalateTo, knownNames(cc.receivers))
-	default:
-		out.escalateAfter, out.escalateTo = r.EscalateAfter.Std(), r.EscalateTo
-	}
+	cc.compileEscalation(r, parent, out, path)
 
 	// A route whose matchers contradict each other or its ancestors'.
 	all := append(slices.Clone(ancestors), out.matchers...)
@@ -268,6 +264,59 @@ func (cc *routeCompiler) compile(r *Route, parent *route, path string, ancestors
 		out.assignIDs()
 	}
 	return out
+}
+
+// compileEscalation resolves out's escalation. Like the timers, each key
+// is inherited from the parent unless the route sets it, and the pair
+// that results must be whole: a receiver and a positive delay, or
+// neither. An explicit "escalate_after: 0s" — the way the router reads an
+// explicit zero timer, as a setting of the route's own — switches
+// escalation off, for the route and for the routes below it, which
+// inherit "off": a descendant turns it on again by setting both keys, so
+// that a receiver switched off above is never brought back by a delay
+// alone.
+func (cc *routeCompiler) compileEscalation(r *Route, parent *route, out *route, path string) {
+	errs := cc.errs
+	after, to := time.Duration(0), ""
+	if parent != nil {
+		after, to = parent.escalateAfter, parent.escalateTo
+	}
+	explicitOff := r.EscalateAfter == 0 && r.explicit&setEscalateAfter != 0
+	switch {
+	case r.EscalateAfter < 0:
+		errs.Addf(path+".escalate_after", "must not be negative")
+		return
+	case explicitOff:
+		after, to = 0, ""
+	case r.EscalateAfter > 0:
+		after = r.EscalateAfter.Std()
+	}
+	if r.EscalateTo != "" {
+		if _, ok := cc.receivers[r.EscalateTo]; !ok {
+			errs.Addf(path+".escalate_to", "undefined receiver %q%s", r.EscalateTo, knownNames(cc.receivers))
+			return
+		}
+		to = r.EscalateTo
+	}
+	switch {
+	case r.EscalateTo != "" && explicitOff:
+		errs.Addf(path+".escalate_to", "escalate_after: 0s switches escalation off here; escalate_to would never be used")
+	case after > 0 && to == "":
+		errs.Addf(path+".escalate_to", "escalate_after needs a receiver to escalate to%s", offAbove(parent))
+	case to != "" && after == 0:
+		errs.Addf(path+".escalate_after", "escalate_to needs escalate_after, the time an alert may stay unacknowledged%s", offAbove(parent))
+	default:
+		out.escalateAfter, out.escalateTo = after, to
+	}
+}
+
+// offAbove explains, in an escalation error, that nothing is inherited
+// from the parent: it has no escalation, or switched it off.
+func offAbove(parent *route) string {
+	if parent == nil {
+		return ""
+	}
+	return " (the parent route has no escalation to inherit)"
 }
 
 // assignIDs gives r's descendants their IDs, Alertmanager-style: the

@@ -293,7 +293,8 @@ func TestValidateRouting(t *testing.T) {
 			c.Route.Routes = []Route{{Matchers: []string{"x=1"}, GroupWait: -1, GroupInterval: -1, RepeatInterval: -1}}
 			c.Route.Routes[0].explicit = setGroupInterval
 			c.SilenceRetention = -1
-		}, []string{"route.routes[0].group_interval", "route.routes[0].group_wait", "route.routes[0].repeat_interval", "silence_retention"}, "negative"},
+			c.NotificationRetention = -1
+		}, []string{"notification_retention", "route.routes[0].group_interval", "route.routes[0].group_wait", "route.routes[0].repeat_interval", "silence_retention"}, "negative"},
 		{"explicit zero interval", func(c *Config) {
 			c.Route.Routes = []Route{{Matchers: []string{"x=1"}, explicit: setRepeatInterval}}
 		}, []string{"route.routes[0].repeat_interval"}, "must be positive"},
