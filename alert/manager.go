@@ -284,8 +284,10 @@ func rebuildMatchers(ms []*labels.Matcher) ([]*labels.Matcher, error) {
 
 // Run dispatches notifications until ctx is done, then gives every group
 // a last flush (bounded by a short timeout) so that alerts fired just
-// before shutdown are not lost, and returns. It also deletes silences
-// once they have been expired for longer than silence_retention.
+// before shutdown are not lost, and returns. It also sweeps, when it
+// starts and every 15 minutes: silences expired for longer than
+// silence_retention and notification history records older than
+// notification_retention are deleted.
 func (m *Manager) Run(ctx context.Context) error {
 	m.mu.Lock()
 	if m.runCtx != nil {
@@ -298,7 +300,7 @@ func (m *Manager) Run(ctx context.Context) error {
 	}
 	m.mu.Unlock()
 
-	m.gcSilences(ctx)
+	m.sweep(ctx)
 	gc := time.NewTicker(silenceGCInterval)
 	defer gc.Stop()
 loop:
@@ -307,7 +309,7 @@ loop:
 		case <-ctx.Done():
 			break loop
 		case <-gc.C:
-			m.gcSilences(ctx)
+			m.sweep(ctx)
 		}
 	}
 	m.mu.Lock()
@@ -315,6 +317,43 @@ loop:
 	m.mu.Unlock()
 	m.wg.Wait()
 	return nil
+}
+
+// sweep applies the retentions: expired silences, then the notification
+// history.
+func (m *Manager) sweep(ctx context.Context) {
+	m.gcSilences(ctx)
+	m.pruneNotifications(ctx)
+}
+
+// pruneTimeout bounds one prune of the notification history. The first
+// one after an upgrade may delete months of records; later ones, a
+// sweep interval's worth.
+const pruneTimeout = time.Minute
+
+// pruneNotifications deletes the notification history records older than
+// notification_retention. It does not hold m.mu: the store serialises
+// the delete with the Manager's writes, and the router goes on meanwhile.
+// A failure is logged and counted; the next sweep deletes what this one
+// left.
+func (m *Manager) pruneNotifications(ctx context.Context) {
+	before := m.now().Add(-m.rt.notifRetention)
+	ctx, cancel := context.WithTimeout(ctx, pruneTimeout)
+	defer cancel()
+	n, err := m.state.PruneNotifications(ctx, before)
+	if err != nil {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			// Run is stopping: not a store fault.
+			m.logger.Debug("notification history prune interrupted by shutdown", "err", err)
+			return
+		}
+		m.stateError("prune notifications", err)
+		return
+	}
+	if n > 0 {
+		m.rmetrics.pruned.Add(float64(n))
+		m.logger.Info("notification history pruned", "records", n, "before", before.Format(time.RFC3339))
+	}
 }
 
 // Fire creates or refreshes the alert of each event's label set.

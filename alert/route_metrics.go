@@ -15,6 +15,7 @@ type routerMetrics struct {
 	records      *prometheus.CounterVec // seismo_notification_records_total{status, kind}
 	stateErrors  *prometheus.CounterVec // seismo_alert_state_errors_total{op}
 	mutedFlushes prometheus.Counter     // seismo_alert_muted_flushes_total
+	pruned       prometheus.Counter     // seismo_notification_records_pruned_total
 }
 
 // routerCollector computes the gauges on scrape.
@@ -41,6 +42,11 @@ func newRouterMetrics(reg prometheus.Registerer, m *Manager) (*routerMetrics, er
 			Name:      "alert_muted_flushes_total",
 			Help:      "Group flushes deferred because a time interval muted the route.",
 		}),
+		pruned: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "seismo",
+			Name:      "notification_records_pruned_total",
+			Help:      "Entries of the notification history deleted after notification_retention.",
+		}),
 	}
 	for _, st := range []string{NotificationSent, NotificationFailed, NotificationDropped} {
 		for _, k := range []string{"notification", "escalation"} {
@@ -63,7 +69,7 @@ func newRouterMetrics(reg prometheus.Registerer, m *Manager) (*routerMetrics, er
 		groups:          desc("alert_groups", "Aggregation groups."),
 	}
 	var errs []error
-	for _, col := range []prometheus.Collector{rm.records, rm.stateErrors, rm.mutedFlushes, c} {
+	for _, col := range []prometheus.Collector{rm.records, rm.stateErrors, rm.mutedFlushes, rm.pruned, c} {
 		if err := reg.Register(col); err != nil {
 			errs = append(errs, err)
 		}

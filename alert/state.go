@@ -99,7 +99,8 @@ type NotificationFilter struct {
 // created, DeleteGroup when it empties; SaveSilence on every create,
 // update and expiry, DeleteSilence after silence_retention;
 // SaveNotifyEntry after every notification (and dedup update);
-// AppendNotification for every delivery, sent, failed or dropped. An
+// AppendNotification for every delivery, sent, failed or dropped, and
+// PruneNotifications on Run's retention sweeps (notification_retention). An
 // alert timed out by resolve_timeout is not written: its stored
 // UpdatedAt brings the same result after a restart.
 type StateStore interface {
@@ -137,6 +138,11 @@ type StateStore interface {
 	AppendNotification(ctx context.Context, r *NotificationRecord) error
 	// Notifications returns history records matching f, newest first.
 	Notifications(ctx context.Context, f NotificationFilter) ([]NotificationRecord, error)
+	// PruneNotifications deletes the history records whose Time is
+	// before the given instant (strictly: a record at it is kept) and
+	// returns how many it deleted. The Manager calls it for
+	// notification_retention; a zero instant deletes nothing.
+	PruneNotifications(ctx context.Context, before time.Time) (int, error)
 }
 
 // ChartFunc renders a picture of the series behind an alert (its values,

@@ -166,6 +166,15 @@ func (s *memState) AppendNotification(_ context.Context, r *NotificationRecord) 
 	return nil
 }
 
+func (s *memState) PruneNotifications(_ context.Context, before time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// The history is sorted by time: the records to delete are a prefix.
+	n := sort.Search(len(s.history), func(i int) bool { return !s.history[i].Time.Before(before) })
+	s.history = slices.Delete(s.history, 0, n)
+	return n, nil
+}
+
 func (s *memState) Notifications(_ context.Context, f NotificationFilter) ([]NotificationRecord, error) {
 	switch {
 	case f.Limit < 0:

@@ -415,6 +415,26 @@ func (s *sqliteStore) Notifications(ctx context.Context, f alert.NotificationFil
 	return out, nil
 }
 
+// pruneNotificationsSQL deletes the history before an instant in one
+// statement, found through the alert_notifications_ts index rather than
+// a scan (TestPruneNotificationsUsesIndex checks the plan).
+const pruneNotificationsSQL = `DELETE FROM alert_notifications WHERE ts < ?`
+
+// PruneNotifications deletes the history records older than before (a
+// record at before is kept) and returns how many it deleted. A bound
+// beyond the storable range is clamped: the zero time deletes nothing.
+func (s *sqliteStore) PruneNotifications(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.w.ExecContext(ctx, pruneNotificationsSQL, clampNanos(before))
+	if err != nil {
+		return 0, fmt.Errorf("prune notifications before %s: %w", before.Format(time.RFC3339), err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("prune notifications: rows deleted: %w", err)
+	}
+	return int(n), nil
+}
+
 // notificationLimit returns the effective limit of f, or an error for a
 // filter that cannot match anything sensible.
 func notificationLimit(f alert.NotificationFilter) (int, error) {

@@ -708,3 +708,93 @@ func BenchmarkSaveAlerts100(b *testing.B) {
 		}
 	}
 }
+
+// TestStateStorePruneNotifications deletes the history strictly before
+// an instant, in both stores: the count is what was deleted, the records
+// at or after the bound stay, a second prune finds nothing, and IDs are
+// not reused by later records.
+func TestStateStorePruneNotifications(t *testing.T) {
+	// Appended out of time order, as retries that finish late are.
+	minutes := []int{0, -3, 1, -1, -2}
+	tests := []struct {
+		name   string
+		before time.Time
+		n      int
+		left   []string // newest first
+	}{
+		{"zero time deletes nothing", time.Time{}, 0, []string{"m1", "m0", "m-1", "m-2", "m-3"}},
+		{"before the oldest", t0.Add(-time.Hour), 0, []string{"m1", "m0", "m-1", "m-2", "m-3"}},
+		{"a record at the bound is kept", t0.Add(-time.Minute), 2, []string{"m1", "m0", "m-1"}},
+		{"between records", t0.Add(30 * time.Second), 4, []string{"m1"}},
+		{"everything", t0.Add(time.Hour), 5, nil},
+		{"beyond the storable range", time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), 5, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			forEachStateStore(t, func(t *testing.T, st alert.StateStore) {
+				ctx := t.Context()
+				var lastID int64
+				for _, m := range minutes {
+					r := alert.NotificationRecord{Time: t0.Add(time.Duration(m) * time.Minute), Receiver: "ops",
+						GroupKey: "{}:{}", Status: alert.NotificationSent, Error: fmt.Sprintf("m%d", m)}
+					if err := st.AppendNotification(ctx, &r); err != nil {
+						t.Fatal(err)
+					}
+					lastID = r.ID
+				}
+				n, err := st.PruneNotifications(ctx, tt.before)
+				if err != nil {
+					t.Fatalf("PruneNotifications: %v", err)
+				}
+				if n != tt.n {
+					t.Errorf("deleted %d records, want %d", n, tt.n)
+				}
+				got, err := st.Notifications(ctx, alert.NotificationFilter{Limit: 100})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(tt.left, notificationTags(got), cmpopts.EquateEmpty()); diff != "" {
+					t.Errorf("left (-want +got):\n%s", diff)
+				}
+				if n, err := st.PruneNotifications(ctx, tt.before); err != nil || n != 0 {
+					t.Errorf("second prune: %d, %v; want 0, nil", n, err)
+				}
+				r := alert.NotificationRecord{Time: t0, Receiver: "ops", GroupKey: "{}:{}", Status: alert.NotificationSent}
+				if err := st.AppendNotification(ctx, &r); err != nil {
+					t.Fatal(err)
+				}
+				if r.ID <= lastID {
+					t.Errorf("a record appended after the prune got ID %d, not after the last one's %d", r.ID, lastID)
+				}
+			})
+		})
+	}
+}
+
+// TestPruneNotificationsUsesIndex checks SQLite's plan for the prune: a
+// search of the time index, not a scan of the whole history.
+func TestPruneNotificationsUsesIndex(t *testing.T) {
+	s, _ := openTemp(t)
+	rows, err := s.r.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+pruneNotificationsSQL, t0.UnixNano())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.Join(plan, "; ")
+	t.Logf("plan: %s", joined)
+	if !strings.Contains(joined, "SEARCH") || !strings.Contains(joined, "alert_notifications_ts") {
+		t.Errorf("plan %q, want a SEARCH of alert_notifications_ts", joined)
+	}
+}

@@ -271,6 +271,7 @@ func (nopState) AppendNotification(context.Context, *alert.NotificationRecord) e
 func (nopState) Notifications(context.Context, alert.NotificationFilter) ([]alert.NotificationRecord, error) {
 	return nil, nil
 }
+func (nopState) PruneNotifications(context.Context, time.Time) (int, error) { return 0, nil }
 
 func countRoutes(r alert.Route) int {
 	n := 1
