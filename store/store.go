@@ -45,6 +45,8 @@ type Store interface {
 	TuningStore
 	// CheckStore persists consistency checks' runs and differences.
 	CheckStore
+	// RuleStateStore persists metric rule groups' alert state.
+	RuleStateStore
 	// StateStore persists the alert router's state: alerts, aggregation
 	// groups, silences, the notification log and history.
 	alert.StateStore
