@@ -341,18 +341,18 @@ func (m *Manager) pruneNotifications(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, pruneTimeout)
 	defer cancel()
 	n, err := m.state.PruneNotifications(ctx, before)
+	if n > 0 {
+		m.rmetrics.pruned.Add(float64(n))
+		m.logger.Info("notification history pruned", "records", n, "before", before.Format(time.RFC3339))
+	}
 	if err != nil {
 		if errors.Is(ctx.Err(), context.Canceled) {
 			// Run is stopping: not a store fault.
 			m.logger.Debug("notification history prune interrupted by shutdown", "err", err)
 			return
 		}
+		// What was deleted stays deleted; the next sweep goes on.
 		m.stateError("prune notifications", err)
-		return
-	}
-	if n > 0 {
-		m.rmetrics.pruned.Add(float64(n))
-		m.logger.Info("notification history pruned", "records", n, "before", before.Format(time.RFC3339))
 	}
 }
 

@@ -140,8 +140,10 @@ type StateStore interface {
 	Notifications(ctx context.Context, f NotificationFilter) ([]NotificationRecord, error)
 	// PruneNotifications deletes the history records whose Time is
 	// before the given instant (strictly: a record at it is kept) and
-	// returns how many it deleted. The Manager calls it for
-	// notification_retention; a zero instant deletes nothing.
+	// returns how many it deleted; with an error, how many it deleted
+	// before the error (an implementation may delete in batches). The
+	// Manager calls it for notification_retention; a zero instant
+	// deletes nothing.
 	PruneNotifications(ctx context.Context, before time.Time) (int, error)
 }
 

@@ -415,24 +415,39 @@ func (s *sqliteStore) Notifications(ctx context.Context, f alert.NotificationFil
 	return out, nil
 }
 
-// pruneNotificationsSQL deletes the history before an instant in one
-// statement, found through the alert_notifications_ts index rather than
-// a scan (TestPruneNotificationsUsesIndex checks the plan).
-const pruneNotificationsSQL = `DELETE FROM alert_notifications WHERE ts < ?`
+// pruneNotificationsSQL deletes up to a batch of the history before an
+// instant, oldest first, found through the alert_notifications_ts index
+// rather than a scan (TestPruneNotificationsUsesIndex checks the plan).
+const pruneNotificationsSQL = `DELETE FROM alert_notifications WHERE id IN
+	(SELECT id FROM alert_notifications WHERE ts < ? ORDER BY ts LIMIT ?)`
+
+// pruneBatch is how many records one prune statement deletes. The first
+// prune after an upgrade may face months of history: in batches, the
+// Manager's own writes get the single writer connection between them
+// instead of waiting behind one long DELETE (their timeout is 10s), and a
+// prune cut short by its context keeps what it deleted.
+const pruneBatch = 5000
 
 // PruneNotifications deletes the history records older than before (a
-// record at before is kept) and returns how many it deleted. A bound
-// beyond the storable range is clamped: the zero time deletes nothing.
+// record at before is kept) and returns how many it deleted — with an
+// error, how many it deleted before it. A bound beyond the storable range
+// is clamped: the zero time deletes nothing.
 func (s *sqliteStore) PruneNotifications(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.w.ExecContext(ctx, pruneNotificationsSQL, clampNanos(before))
-	if err != nil {
-		return 0, fmt.Errorf("prune notifications before %s: %w", before.Format(time.RFC3339), err)
+	total := 0
+	for {
+		res, err := s.w.ExecContext(ctx, pruneNotificationsSQL, clampNanos(before), pruneBatch)
+		if err != nil {
+			return total, fmt.Errorf("prune notifications before %s: %w", before.Format(time.RFC3339), err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("prune notifications: rows deleted: %w", err)
+		}
+		total += int(n)
+		if n < pruneBatch {
+			return total, nil
+		}
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("prune notifications: rows deleted: %w", err)
-	}
-	return int(n), nil
 }
 
 // notificationLimit returns the effective limit of f, or an error for a

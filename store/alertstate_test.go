@@ -772,10 +772,10 @@ func TestStateStorePruneNotifications(t *testing.T) {
 }
 
 // TestPruneNotificationsUsesIndex checks SQLite's plan for the prune: a
-// search of the time index, not a scan of the whole history.
+// search of the time index and rowid lookups, not a scan of the history.
 func TestPruneNotificationsUsesIndex(t *testing.T) {
 	s, _ := openTemp(t)
-	rows, err := s.r.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+pruneNotificationsSQL, t0.UnixNano())
+	rows, err := s.r.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+pruneNotificationsSQL, t0.UnixNano(), pruneBatch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -794,7 +794,39 @@ func TestPruneNotificationsUsesIndex(t *testing.T) {
 	}
 	joined := strings.Join(plan, "; ")
 	t.Logf("plan: %s", joined)
-	if !strings.Contains(joined, "SEARCH") || !strings.Contains(joined, "alert_notifications_ts") {
-		t.Errorf("plan %q, want a SEARCH of alert_notifications_ts", joined)
+	if !strings.Contains(joined, "alert_notifications_ts (ts<?)") || strings.Contains(joined, "SCAN") {
+		t.Errorf("plan %q, want a search of alert_notifications_ts and no scan", joined)
+	}
+}
+
+// TestPruneNotificationsInBatches prunes a backlog larger than several
+// batches, as the first prune after an upgrade may: every old record is
+// deleted and counted, the recent ones stay.
+func TestPruneNotificationsInBatches(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := t.Context()
+	const old = 2*pruneBatch + 3
+	_, err := s.w.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+		INSERT INTO alert_notifications (ts, receiver, group_key, status) SELECT ? - i, 'ops', '{}:{}', 'sent' FROM n`,
+		old, t0.UnixNano())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []time.Duration{0, time.Minute} {
+		r := alert.NotificationRecord{Time: t0.Add(d), Receiver: "ops", GroupKey: "{}:{}", Status: alert.NotificationSent}
+		if err := s.AppendNotification(ctx, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.PruneNotifications(ctx, t0)
+	if err != nil || n != old {
+		t.Fatalf("PruneNotifications = %d, %v; want %d, nil", n, err, old)
+	}
+	got, err := s.Notifications(ctx, alert.NotificationFilter{Limit: MaxNotificationLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || !got[1].Time.Equal(t0) {
+		t.Errorf("left %d records (%+v), want the two at and after the bound", len(got), got)
 	}
 }
