@@ -31,6 +31,7 @@ type ruleJob struct {
 	loc     *time.Location
 	log     *slog.Logger
 	metrics *ruleMetrics
+	state   ruleState // saved and restored alert state (rule_state.go)
 }
 
 // addRules wires the rules of cfg: a job per metric rule group, and the
@@ -85,7 +86,7 @@ func (e *Engine) newRuleJob(gc metric.GroupConfig, globalLoc *time.Location, rm 
 			}
 		}
 	}
-	return &ruleJob{g: g, loc: loc, log: e.log.With("rule_group", gc.Name), metrics: rm}, nil
+	return &ruleJob{g: g, loc: loc, log: e.log.With("rule_group", gc.Name), metrics: rm, state: ruleState{store: e.store}}, nil
 }
 
 // Name implements Job.
@@ -111,7 +112,9 @@ func (j *ruleJob) Timeout() time.Duration { return j.g.Config().Timeout.Std() }
 func (j *ruleJob) Run(ctx context.Context, now time.Time, scheduled bool) (JobResult, error) {
 	var res metric.Result
 	if scheduled {
+		j.restore(ctx)
 		res = j.g.Eval(ctx, now)
+		j.restoreReport(res)
 	} else {
 		res = j.g.Replay(ctx, now)
 	}
@@ -159,6 +162,9 @@ func (j *ruleJob) Run(ctx context.Context, now time.Time, scheduled bool) (JobRe
 	}
 	if len(failed) > 0 && len(failed) == len(res.Rules) {
 		return JobResult{}, fmt.Errorf("every rule failed at %s: %w", res.Time.UTC().Format(time.RFC3339), errors.Join(failed...))
+	}
+	if scheduled {
+		j.persist(ctx, res.Time) // after the all-failed return: no rule confirmed the state then
 	}
 	how := "evaluated"
 	if !scheduled {
@@ -237,6 +243,11 @@ type ruleMetrics struct {
 	evaluations    *prometheus.CounterVec
 	alerts         *prometheus.GaugeVec
 	templateErrors *prometheus.CounterVec
+	// restored counts saved alerts at a restart by result: restored,
+	// discarded (too old or inconsistent), unmatched (rule removed or
+	// changed); stateSaveFailures the saves of the state that failed.
+	restored          *prometheus.CounterVec
+	stateSaveFailures *prometheus.CounterVec
 }
 
 func newRuleMetrics(reg prometheus.Registerer) *ruleMetrics {
@@ -254,6 +265,14 @@ func newRuleMetrics(reg prometheus.Registerer) *ruleMetrics {
 			Help: "Label and annotation templates of metric rules that failed to expand.",
 		}, []string{"group", "rule"}),
 	}
-	reg.MustRegister(m.evaluations, m.alerts, m.templateErrors)
+	m.restored = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "seismo_rule_state_restored_alerts_total",
+		Help: "Saved alerts of metric rules at a restart by group and result: restored, discarded (too old or inconsistent), unmatched (rule removed or changed).",
+	}, []string{"group", "result"})
+	m.stateSaveFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "seismo_rule_state_save_failures_total",
+		Help: "Saves of metric rule groups' alert state that failed.",
+	}, []string{"group"})
+	reg.MustRegister(m.evaluations, m.alerts, m.templateErrors, m.restored, m.stateSaveFailures)
 	return m
 }

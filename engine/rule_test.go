@@ -79,8 +79,15 @@ type ruleFixture struct {
 
 func newRuleFixture(t *testing.T, groupYAML string) *ruleFixture {
 	t.Helper()
-	f := &ruleFixture{peer: newQueryPeer(t)}
-	dir := t.TempDir()
+	return newRuleFixtureIn(t, t.TempDir(), newQueryPeer(t), time.Time{}, groupYAML)
+}
+
+// newRuleFixtureIn builds the fixture's engine on the store in dir (which
+// an earlier engine may have used: a restart), against peer, with the
+// clock at clock.
+func newRuleFixtureIn(t *testing.T, dir string, peer *queryPeer, clock time.Time, groupYAML string) *ruleFixture {
+	t.Helper()
+	f := &ruleFixture{peer: peer, clock: clock}
 	cfg, err := config.Parse(fmt.Appendf(nil, `
 global:
   store: {driver: sqlite, dsn: %q}
