@@ -640,37 +640,10 @@ func (w *shesdWork) medianSigma(a []float64, lo, hi int, m float64) float64 {
 }
 
 // kthDist returns the k-th and (k+1)-th smallest (from 0) of |s[i] − m|
-// for the sorted s whose median is m (the second is +Inf when k+1 =
-// len(s)), walking from w.madHint (see sortedWindow.kthDist, which this
-// follows).
+// for the sorted s whose median is m, walking from w.madHint (see
+// sortedWindow.kthDist).
 func (w *shesdWork) kthDist(s []float64, m float64, k int) (kth, next float64) {
-	n := len(s)
-	a := (n - 1) / 2 // L_j = m − s[a−j], j ∈ [0, a]; R_j = s[a+1+j] − m, j ∈ [0, n−a−2]
-	lenL, lenR := a+1, n-a-1
-	lo, hi := max(0, k+1-lenR), min(k+1, lenL)
-	i := min(max(w.madHint, lo), hi)
-	for i > lo && !(m-s[a-i+1] < s[a+2+k-i]-m) {
-		i--
-	}
-	for i < hi && m-s[a-i] < s[a+1+k-i]-m {
-		i++
-	}
-	w.madHint = i
-	kth = math.Inf(-1)
-	if i > 0 {
-		kth = m - s[a-i+1]
-	}
-	if k-i >= 0 {
-		kth = max(kth, s[a+1+k-i]-m)
-	}
-	next = math.Inf(1)
-	if i < lenL {
-		next = m - s[a-i]
-	}
-	if j := k + 1 - i; j < lenR {
-		next = min(next, s[a+1+j]-m)
-	}
-	return kth, next
+	return kthDist(s, m, k, &w.madHint)
 }
 
 // kthOfTwo returns the k-th smallest (0-based) of the union of two sorted

@@ -251,7 +251,12 @@ func (w *sortedWindow) mad(m float64) float64 {
 // where m lies between the lower and upper middle values of s; the second
 // is +Inf when k+1 = n.
 func (w *sortedWindow) kthDist(m float64, k int) (kth, next float64) {
-	s := w.sorted
+	return kthDist(w.sorted, m, k, &w.madHint)
+}
+
+// kthDist is sortedWindow.kthDist on any sorted s; *hint is where the walk
+// starts and is left where it ended, for the next call.
+func kthDist(s []float64, m float64, k int, hint *int) (kth, next float64) {
 	n := len(s)
 	a := (n - 1) / 2 // L_j = m − s[a−j], j ∈ [0, a]; R_j = s[a+1+j] − m, j ∈ [0, n−a−2]
 	lenL, lenR := a+1, n-a-1
@@ -263,14 +268,14 @@ func (w *sortedWindow) kthDist(m float64, k int) (kth, next float64) {
 	// about one, two or three tests where a binary search takes log n
 	// dependent steps.
 	lo, hi := max(0, k+1-lenR), min(k+1, lenL)
-	i := min(max(w.madHint, lo), hi)
+	i := min(max(*hint, lo), hi)
 	for i > lo && !(m-s[a-i+1] < s[a+2+k-i]-m) { // the test holds at i−1
 		i--
 	}
 	for i < hi && m-s[a-i] < s[a+1+k-i]-m {
 		i++
 	}
-	w.madHint = i
+	*hint = i
 	// The first k+1 distances are L_0..L_{i−1} and R_0..R_{k−i}.
 	kth = math.Inf(-1)
 	if i > 0 {
